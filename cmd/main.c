@@ -1,0 +1,5 @@
+/* placeholder until the dispatcher lands */
+int main(void)
+{
+    return 0;
+}

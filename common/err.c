@@ -1,0 +1,101 @@
+#include "common/err.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static void vset(char *dst, size_t dstsz, const char *fmt, va_list ap)
+{
+    char tmp[sizeof(((struct mt_err *)0)->msg)];
+    vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    mt_err_sanitize(dst, dstsz, tmp, strlen(tmp));
+}
+
+int mt_err_set(struct mt_err *err, enum mt_errc code, const char *fmt, ...)
+{
+    va_list ap;
+    if (!err)
+        return -1;
+    err->code = code;
+    va_start(ap, fmt);
+    vset(err->msg, sizeof(err->msg), fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int mt_err_sys(struct mt_err *err, enum mt_errc code, int errnum, const char *fmt, ...)
+{
+    va_list ap;
+    size_t n;
+    if (!err)
+        return -1;
+    err->code = code;
+    err->sys_errno = errnum;
+    va_start(ap, fmt);
+    vset(err->msg, sizeof(err->msg), fmt, ap);
+    va_end(ap);
+    n = strlen(err->msg);
+    snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", strerror(errnum));
+    return -1;
+}
+
+int mt_err_hint(struct mt_err *err, const char *fmt, ...)
+{
+    va_list ap;
+    if (!err)
+        return -1;
+    va_start(ap, fmt);
+    vset(err->hint, sizeof(err->hint), fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+void mt_err_prefix(struct mt_err *err, const char *fmt, ...)
+{
+    char pre[256], old[sizeof(err->msg)];
+    va_list ap;
+    if (!err)
+        return;
+    va_start(ap, fmt);
+    vset(pre, sizeof(pre), fmt, ap);
+    va_end(ap);
+    memcpy(old, err->msg, sizeof(old));
+    snprintf(err->msg, sizeof(err->msg), "%s%s", pre, old);
+}
+
+void mt_err_clear(struct mt_err *err)
+{
+    if (err)
+        memset(err, 0, sizeof(*err));
+}
+
+int mt_err_exit_code(const struct mt_err *err)
+{
+    if (!err)
+        return 0;
+    switch (err->code) {
+    case MT_E_OK:
+        return 0;
+    case MT_E_USAGE:
+        return 2;
+    case MT_E_CONFIG:
+        return 3;
+    case MT_E_AUTH:
+        return 4;
+    default:
+        return 1;
+    }
+}
+
+void mt_err_sanitize(char *dst, size_t dstsz, const char *src, size_t srclen)
+{
+    size_t i, j = 0;
+    if (!dstsz)
+        return;
+    for (i = 0; i < srclen && src[i] && j + 1 < dstsz; i++) {
+        unsigned char c = (unsigned char)src[i];
+        dst[j++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    dst[j] = '\0';
+}
