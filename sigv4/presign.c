@@ -1,0 +1,110 @@
+/* presign.c - the RDS IAM authentication token, a query-presigned GET (aws-wire.md 2).
+ * Byte-identical to botocore 1.43 RDS.Client.generate_db_auth_token. Pure. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/mem.h"
+#include "sigv4/sigv4_int.h"
+
+/* A DNS name or IPv4 address (letters, digits, '-', '.', '_') or a bracketed IPv6 literal.
+ * Anything else (':', '/', '@', spaces...) would change how botocore's urlsplit reads
+ * "https://<host>:<port>", so it is refused rather than signed differently. */
+static int valid_host(const char *h)
+{
+    size_t n = strlen(h), i;
+
+    if (n == 0 || n > 255)
+        return 0;
+    if (h[0] == '[') {
+        if (n < 4 || h[n - 1] != ']')
+            return 0;
+        for (i = 1; i < n - 1; i++) {
+            char c = h[i];
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+                  c == ':' || c == '.'))
+                return 0;
+        }
+        return 1;
+    }
+    for (i = 0; i < n; i++) {
+        char c = h[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              c == '-' || c == '.' || c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+int mt_sigv4_rds_token(const struct mt_sigv4_rds_req *req, struct mt_buf *out, struct mt_err *err)
+{
+    struct mt_sigv4_request g;
+    struct mt_sigv4_result r;
+    struct mt_sigv4_pair params[2], hdr;
+    struct mt_buf signed_host = MT_BUF_INIT;
+    size_t start, i;
+    int rc = -1;
+
+    mt_sigv4_result_init(&r);
+    if (!req || !out)
+        return mt_err_set(err, MT_E_INTERNAL, "mt_sigv4_rds_token: NULL argument");
+    if (!out->secret)
+        return mt_err_set(err, MT_E_INTERNAL, "RDS token buffer is not a secret buffer");
+    start = out->len;
+    if (!req->host || !*req->host)
+        return mt_err_set(err, MT_E_USAGE, "empty database host");
+    if (!valid_host(req->host))
+        return mt_err_set(err, MT_E_USAGE, "invalid database host '%.255s'", req->host);
+    if (req->port < 1 || req->port > 65535)
+        return mt_err_set(err, MT_E_USAGE, "database port %u not in 1..65535", req->port);
+    if (!req->user || !*req->user)
+        return mt_err_set(err, MT_E_USAGE, "empty database user");
+    if (!req->region || !*req->region)
+        return mt_err_set(err, MT_E_USAGE, "empty region");
+
+    /* botocore signs urlsplit("https://host:port").hostname (lower-cased) and drops the port
+     * only when it is the https default, 443 */
+    for (i = 0; req->host[i]; i++) {
+        char c = req->host[i];
+        if (mt_buf_addc(&signed_host, (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c) < 0)
+            goto nomem;
+    }
+    if (req->port != 443 && mt_buf_addf(&signed_host, ":%u", req->port) < 0)
+        goto nomem;
+
+    params[0] = (struct mt_sigv4_pair){"Action", "connect"};
+    params[1] = (struct mt_sigv4_pair){"DBUser", req->user};
+    hdr = (struct mt_sigv4_pair){"host", signed_host.p};
+    memset(&g, 0, sizeof(g));
+    g.mode = MT_SIGV4_MODE_QUERY;
+    g.method = "GET";
+    g.path = "/";
+    g.params = params;
+    g.nparams = 2;
+    g.headers = &hdr;
+    g.nheaders = 1;
+    g.region = req->region;
+    g.service = MT_SIGV4_RDS_SERVICE;
+    g.creds = req->creds;
+    g.now = req->now;
+    g.expires = MT_SIGV4_RDS_EXPIRES;
+    if (mt_sigv4_sign(&g, &r, err) < 0)
+        goto out;
+
+    /* the token keeps the host exactly as given, and ":port" even for 443 */
+    if (mt_buf_addf(out, "%s:%u/?", req->host, req->port) < 0 ||
+        mt_buf_add(out, r.query.p, r.query.len) < 0)
+        goto nomem;
+    rc = 0;
+    goto out;
+nomem:
+    mt_err_set(err, MT_E_NOMEM, "out of memory");
+out:
+    if (rc < 0 && out->len > start) {
+        mt_memzero(out->p + start, out->len - start);
+        out->len = start;
+        out->p[start] = '\0';
+    }
+    mt_sigv4_result_release(&r);
+    mt_buf_release(&signed_host);
+    return rc;
+}
