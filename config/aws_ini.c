@@ -1,0 +1,641 @@
+/* aws_ini.c - ~/.aws/config and ~/.aws/credentials (pure: text in, struct out).
+ *
+ * Parsing rules. Where the AWS SDKs disagree (aws-wire.md 3.5, 8.7) the choice is marked.
+ *  - Lines end at LF; a trailing CR is dropped. A NUL byte anywhere is an error.
+ *  - Whole-line comments: the first non-blank character is `#` or `;` (everywhere, also inside
+ *    nested blocks). Blank lines are skipped and do not end a nested block.
+ *  - Inline comments: `#` or `;` preceded by a space or tab starts a comment, in values and after
+ *    a section header; `http://x/#frag` and `a;b` survive. [js3; botocore keeps the comment in the
+ *    value, go cuts at the first `#`/`;` anywhere, which breaks URLs.]
+ *  - Section header: `[` ... `]`, optionally followed by a comment; anything else after `]` is
+ *    an error. The text inside is trimmed.
+ *    config file: `[default]` is the profile "default"; otherwise the text is split like Python's
+ *    shlex (quotes, backslash escapes) and only exactly two words count: `[profile NAME]`,
+ *    `[sso-session NAME]`, `[services NAME]`, or `[TYPE NAME]` for any other type (reachable with
+ *    mt_ini_section()). `[profile "quoted name"]` is the profile `quoted name`. A bare `[name]`
+ *    (one word, not "default") is a section of type "" and NOT a profile. Three or more words,
+ *    an empty name or an unbalanced quote (`[profile   a   b]`, `[profile ""]`) make the section
+ *    ignored: its lines are still checked, its keys are unreachable. [botocore]
+ *    `[profilefoo]` is one word: a bare section, not a profile.
+ *    credentials file: `[NAME]` is the profile NAME, the whole trimmed text, no shlex and no
+ *    prefix (so `[profile x]` there is a profile called "profile x", as botocore reads it).
+ *  - `[default]` and `[profile default]` both present: `[profile default]` wins entirely; the
+ *    keys of `[default]` are not merged in. [go, js3; botocore: whichever comes last]
+ *  - The same section twice: the two are merged, as if written once. A key set in both is a
+ *    duplicate key (below).
+ *  - `key = value` or `key: value` (the first `=` or `:` separates; botocore and go accept both).
+ *    Whitespace around key and value is trimmed. Keys are case-insensitive (stored lower-case;
+ *    [botocore, go; js3 is case-sensitive]). Values are kept verbatim: no quote stripping, no
+ *    escapes [botocore; go strips quotes].
+ *  - Duplicate key in one section: error naming file:line. [botocore fails the whole file;
+ *    go and js3 take the last.] The same holds inside a nested block.
+ *  - Nested blocks: a key with an empty value followed by indented `k = v` lines
+ *    (`s3 =` / `  addressing_style = path`, `[services x]` with `kms =` / `  endpoint_url = ...`).
+ *    mt_ini_get() returns "" for such a key, mt_ini_get_sub() the nested values.
+ *    An indented line after a key with a non-empty value is a continuation: it is appended to the
+ *    value after a newline (botocore/configparser multi-line values).
+ *  - An indented line with no key before it in the section is read as an ordinary line.
+ *  - Errors ("FILE:LINE: ..."): a line that is neither comment, header nor `key = value`; a key
+ *    before the first section; a nested line that is not `k = v`; an empty key; a duplicate key.
+ */
+#include "config/aws_ini.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct ini_sub {
+    char *key, *value;
+    int line;
+};
+
+struct ini_entry {
+    char *key, *value;
+    int line;
+    int nested; /* opened with an empty value: indented lines are sub-keys */
+    struct ini_sub *subs;
+    size_t nsubs, subs_cap;
+};
+
+struct mt_ini_section {
+    char *type;   /* "profile", "sso-session", "services", other, or "" (bare) */
+    char *name;
+    char *header; /* trimmed text between the brackets of the first header, for messages */
+    int line;
+    int bare_default; /* config file [default] */
+    int ignored;
+    struct ini_entry *e;
+    size_t n, cap;
+};
+
+struct mt_ini {
+    enum mt_ini_kind kind;
+    char *file;
+    struct mt_ini_section **secs;
+    size_t nsecs, secs_cap;
+    const char **profiles; /* borrowed from secs, unique, file order */
+    size_t nprofiles, profiles_cap;
+};
+
+/* ---- small helpers ---- */
+
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static char *dupn(const char *s, size_t n)
+{
+    char *r = malloc(n + 1);
+    if (r) {
+        memcpy(r, s, n);
+        r[n] = '\0';
+    }
+    return r;
+}
+
+static void trim(const char **s, size_t *n)
+{
+    while (*n && is_blank(**s)) {
+        (*s)++;
+        (*n)--;
+    }
+    while (*n && (is_blank((*s)[*n - 1]) || (*s)[*n - 1] == '\r'))
+        (*n)--;
+}
+
+/* Length of s up to an inline comment (`#`/`;` after a blank). */
+static size_t strip_comment(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 1; i < n; i++)
+        if ((s[i] == '#' || s[i] == ';') && is_blank(s[i - 1]))
+            return i - 1;
+    return n;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    size_t ncap;
+    void *np;
+
+    if (need <= *cap)
+        return 0;
+    ncap = *cap ? *cap * 2 : 4;
+    while (ncap < need)
+        ncap *= 2;
+    np = realloc(*p, ncap * elem);
+    if (!np)
+        return -1;
+    *p = np;
+    *cap = ncap;
+    return 0;
+}
+
+/* Python shlex.split (posix) of s, up to 3 words. Returns the word count, or -1 on an unbalanced
+ * quote / trailing backslash. words[i] are malloc'ed (caller frees) -- on -1 none are left. */
+static int shlex3(const char *s, size_t n, char *words[3])
+{
+    size_t i = 0;
+    int count = 0;
+    char *buf = malloc(n + 1);
+
+    if (!buf)
+        return -2;
+    words[0] = words[1] = words[2] = NULL;
+    for (;;) {
+        size_t len = 0;
+        while (i < n && is_blank(s[i]))
+            i++;
+        if (i >= n)
+            break;
+        while (i < n && !is_blank(s[i])) {
+            char c = s[i++];
+            if (c == '\'') {
+                while (i < n && s[i] != '\'')
+                    buf[len++] = s[i++];
+                if (i++ >= n)
+                    goto bad;
+            } else if (c == '"') {
+                while (i < n && s[i] != '"') {
+                    if (s[i] == '\\' && i + 1 < n && (s[i + 1] == '"' || s[i + 1] == '\\'))
+                        i++;
+                    buf[len++] = s[i++];
+                }
+                if (i++ >= n)
+                    goto bad;
+            } else if (c == '\\') {
+                if (i >= n)
+                    goto bad;
+                buf[len++] = s[i++];
+            } else {
+                buf[len++] = c;
+            }
+        }
+        if (count < 3 && !(words[count] = dupn(buf, len))) {
+            count = -2;
+            goto out;
+        }
+        count++;
+    }
+    goto out;
+bad:
+    count = -1;
+out:
+    if (count < 0)
+        for (i = 0; i < 3; i++) {
+            free(words[i]);
+            words[i] = NULL;
+        }
+    free(buf);
+    return count;
+}
+
+/* ---- object ---- */
+
+static void section_free(struct mt_ini_section *s)
+{
+    size_t i, j;
+
+    if (!s)
+        return;
+    for (i = 0; i < s->n; i++) {
+        for (j = 0; j < s->e[i].nsubs; j++) {
+            free(s->e[i].subs[j].key);
+            free(s->e[i].subs[j].value);
+        }
+        free(s->e[i].subs);
+        free(s->e[i].key);
+        free(s->e[i].value);
+    }
+    free(s->e);
+    free(s->type);
+    free(s->name);
+    free(s->header);
+    free(s);
+}
+
+void mt_ini_free(struct mt_ini *ini)
+{
+    size_t i;
+
+    if (!ini)
+        return;
+    for (i = 0; i < ini->nsecs; i++)
+        section_free(ini->secs[i]);
+    free(ini->secs);
+    free(ini->profiles);
+    free(ini->file);
+    free(ini);
+}
+
+struct mt_ini *mt_ini_new_empty(enum mt_ini_kind kind, const char *filename)
+{
+    struct mt_ini *ini = calloc(1, sizeof(*ini));
+
+    if (!ini)
+        return NULL;
+    ini->kind = kind;
+    if (!filename)
+        filename = kind == MT_INI_CONFIG ? "config" : "credentials";
+    if (!(ini->file = strdup(filename))) {
+        free(ini);
+        return NULL;
+    }
+    return ini;
+}
+
+const char *mt_ini_filename(const struct mt_ini *ini)
+{
+    return ini ? ini->file : NULL;
+}
+
+static struct mt_ini_section *find_sec(const struct mt_ini *ini, const char *type,
+                                       const char *name, int bare_default)
+{
+    size_t i;
+
+    for (i = 0; i < ini->nsecs; i++) {
+        struct mt_ini_section *s = ini->secs[i];
+        if (!s->ignored && s->bare_default == bare_default && strcmp(s->type, type) == 0 &&
+            strcmp(s->name, name) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+static int add_profile_name(struct mt_ini *ini, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < ini->nprofiles; i++)
+        if (strcmp(ini->profiles[i], name) == 0)
+            return 0;
+    if (grow((void **)&ini->profiles, &ini->profiles_cap, ini->nprofiles + 1,
+             sizeof(*ini->profiles)) < 0)
+        return -1;
+    ini->profiles[ini->nprofiles++] = name;
+    return 0;
+}
+
+/* ---- parser ---- */
+
+struct ip {
+    struct mt_ini *ini;
+    const char *file;
+    int line;
+    struct mt_err *err;
+};
+
+static int nomem(struct ip *p)
+{
+    return mt_err_set(p->err, MT_E_NOMEM, "out of memory");
+}
+
+static int perr(struct ip *p, const char *fmt, ...) MT_PRINTF(2, 3);
+static int perr(struct ip *p, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return mt_err_set(p->err, MT_E_CONFIG, "%s:%d: %s", p->file, p->line, msg);
+}
+
+/* Parses a header line (s points at '['); sets *out to the section now current. */
+static int parse_header(struct ip *p, const char *s, size_t n, struct mt_ini_section **out)
+{
+    struct mt_ini *ini = p->ini;
+    struct mt_ini_section *sec = NULL;
+    const char *close = memchr(s, ']', n), *in;
+    size_t inlen, rest;
+    char *words[3] = {NULL, NULL, NULL};
+    const char *type = "", *name = NULL;
+    int nw = 0, bare_default = 0, ignored = 0, rc = -1;
+
+    if (!close)
+        return perr(p, "section header without ']'");
+    rest = n - (size_t)(close + 1 - s);
+    in = close + 1;
+    while (rest && is_blank(*in)) {
+        in++;
+        rest--;
+    }
+    if (rest && *in != '#' && *in != ';')
+        return perr(p, "unexpected text after the section header");
+    in = s + 1;
+    inlen = (size_t)(close - s) - 1;
+    trim(&in, &inlen);
+    if (inlen == 0)
+        return perr(p, "empty section header");
+
+    if (ini->kind == MT_INI_CREDENTIALS) {
+        type = "profile";
+        if (!(words[0] = dupn(in, inlen)))
+            return nomem(p);
+        name = words[0];
+    } else if (inlen == 7 && memcmp(in, "default", 7) == 0) {
+        type = "profile";
+        name = "default";
+        bare_default = 1;
+    } else {
+        nw = shlex3(in, inlen, words);
+        if (nw == -2)
+            return nomem(p);
+        if (nw == 1) {
+            name = words[0];
+        } else if (nw == 2 && words[1][0]) {
+            type = words[0];
+            name = words[1];
+        } else {
+            ignored = 1;
+        }
+    }
+    if (!ignored && (sec = find_sec(ini, type, name, bare_default))) {
+        *out = sec;
+        rc = 0;
+        goto out;
+    }
+    if (grow((void **)&ini->secs, &ini->secs_cap, ini->nsecs + 1, sizeof(*ini->secs)) < 0 ||
+        !(sec = calloc(1, sizeof(*sec)))) {
+        nomem(p);
+        goto out;
+    }
+    ini->secs[ini->nsecs++] = sec;
+    sec->line = p->line;
+    sec->bare_default = bare_default;
+    sec->ignored = ignored;
+    if (!(sec->type = strdup(ignored ? "" : type)) || !(sec->name = strdup(ignored ? "" : name)) ||
+        !(sec->header = dupn(in, inlen))) {
+        nomem(p);
+        goto out;
+    }
+    if (!ignored && strcmp(sec->type, "profile") == 0 && add_profile_name(ini, sec->name) < 0) {
+        nomem(p);
+        goto out;
+    }
+    *out = sec;
+    rc = 0;
+out:
+    free(words[0]);
+    free(words[1]);
+    free(words[2]);
+    return rc;
+}
+
+/* Splits "key = value" (after comment stripping of the value). Returns 0, or -1 if there is no
+ * separator. The key is lower-cased into a new string. */
+static int split_kv(struct ip *p, const char *s, size_t n, char **key, char **value)
+{
+    size_t i, kl, vl;
+    const char *k = s, *v;
+
+    for (i = 0; i < n && s[i] != '=' && s[i] != ':'; i++)
+        ;
+    if (i == n)
+        return 1;
+    kl = i;
+    trim(&k, &kl);
+    if (kl == 0)
+        return perr(p, "empty key before '%c'", s[i]);
+    v = s + i + 1;
+    vl = strip_comment(v, n - i - 1);
+    trim(&v, &vl);
+    if (!(*key = dupn(k, kl)) || !(*value = dupn(v, vl))) {
+        free(*key);
+        *key = NULL;
+        return nomem(p);
+    }
+    for (i = 0; i < kl; i++)
+        (*key)[i] = (char)tolower((unsigned char)(*key)[i]);
+    return 0;
+}
+
+static const char *sec_label(const struct mt_ini_section *s)
+{
+    return s->header;
+}
+
+static int parse_line(struct ip *p, struct mt_ini_section **cur, struct ini_entry **last,
+                      const char *s, size_t n)
+{
+    size_t indent = 0, i;
+    char *key = NULL, *value = NULL;
+    int r;
+
+    while (indent < n && is_blank(s[indent]))
+        indent++;
+    s += indent;
+    n -= indent;
+    while (n && (is_blank(s[n - 1]) || s[n - 1] == '\r'))
+        n--;
+    if (n == 0 || s[0] == '#' || s[0] == ';')
+        return 0;
+
+    if (indent && *last) { /* nested sub-key or continuation */
+        struct ini_entry *e = *last;
+        if (e->nested) {
+            if ((r = split_kv(p, s, n, &key, &value)) != 0) {
+                if (r > 0)
+                    perr(p, "expected 'key = value' in the block of '%s'", e->key);
+                return -1;
+            }
+            for (i = 0; i < e->nsubs; i++)
+                if (strcmp(e->subs[i].key, key) == 0) {
+                    perr(p, "duplicate key '%s.%s' in [%s] (first at line %d)", e->key, key,
+                         sec_label(*cur), e->subs[i].line);
+                    goto fail;
+                }
+            if (grow((void **)&e->subs, &e->subs_cap, e->nsubs + 1, sizeof(*e->subs)) < 0) {
+                nomem(p);
+                goto fail;
+            }
+            e->subs[e->nsubs++] = (struct ini_sub){key, value, p->line};
+            return 0;
+        } else {
+            size_t vl = strip_comment(s, n), ol = strlen(e->value);
+            char *nv;
+            trim(&s, &vl);
+            if (!(nv = realloc(e->value, ol + vl + 2)))
+                return nomem(p);
+            nv[ol] = '\n';
+            memcpy(nv + ol + 1, s, vl);
+            nv[ol + 1 + vl] = '\0';
+            e->value = nv;
+            return 0;
+        }
+    }
+    if (s[0] == '[') {
+        *last = NULL;
+        return parse_header(p, s, n, cur);
+    }
+    if ((r = split_kv(p, s, n, &key, &value)) != 0) {
+        if (r > 0)
+            perr(p, "expected '[section]' or 'key = value'");
+        return -1;
+    }
+    if (!*cur) {
+        perr(p, "'%s' is outside any section", key);
+        goto fail;
+    }
+    for (i = 0; i < (*cur)->n; i++)
+        if (strcmp((*cur)->e[i].key, key) == 0) {
+            perr(p, "duplicate key '%s' in [%s] (first at line %d)", key, sec_label(*cur),
+                 (*cur)->e[i].line);
+            goto fail;
+        }
+    if (grow((void **)&(*cur)->e, &(*cur)->cap, (*cur)->n + 1, sizeof(*(*cur)->e)) < 0) {
+        nomem(p);
+        goto fail;
+    }
+    *last = &(*cur)->e[(*cur)->n++];
+    memset(*last, 0, sizeof(**last));
+    (*last)->key = key;
+    (*last)->value = value;
+    (*last)->line = p->line;
+    (*last)->nested = value[0] == '\0';
+    return 0;
+fail:
+    free(key);
+    free(value);
+    return -1;
+}
+
+int mt_ini_parse(const char *text, size_t len, const char *filename, enum mt_ini_kind kind,
+                 struct mt_ini **out, struct mt_err *err)
+{
+    struct ip p = {NULL, NULL, 0, err};
+    struct mt_ini_section *cur = NULL;
+    struct ini_entry *last = NULL;
+    size_t pos = 0;
+    int rc = -1;
+
+    *out = NULL;
+    if (!(p.ini = mt_ini_new_empty(kind, filename)))
+        return mt_err_set(err, MT_E_NOMEM, "out of memory");
+    p.file = p.ini->file;
+    if (!text)
+        len = 0;
+    while (pos < len) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+        p.line++;
+        if (memchr(text + pos, '\0', n)) {
+            perr(&p, "NUL byte in line");
+            goto out;
+        }
+        /* `last` points into cur->e, which may move when it grows: only the current section's
+         * newest entry is ever `last`, and growing happens only when adding a new one. */
+        if (parse_line(&p, &cur, &last, text + pos, n) < 0)
+            goto out;
+        pos += n + 1;
+    }
+    *out = p.ini;
+    p.ini = NULL;
+    rc = 0;
+out:
+    mt_ini_free(p.ini);
+    return rc;
+}
+
+/* ---- accessors ---- */
+
+const struct mt_ini_section *mt_ini_profile(const struct mt_ini *ini, const char *name)
+{
+    const struct mt_ini_section *s;
+
+    if (!ini || !name)
+        return NULL;
+    if ((s = find_sec(ini, "profile", name, 0)))
+        return s;
+    if (ini->kind == MT_INI_CONFIG && strcmp(name, "default") == 0)
+        return find_sec(ini, "profile", name, 1);
+    return NULL;
+}
+
+const struct mt_ini_section *mt_ini_section(const struct mt_ini *ini, const char *type,
+                                            const char *name)
+{
+    if (!ini || !type || !name)
+        return NULL;
+    if (strcmp(type, "profile") == 0)
+        return mt_ini_profile(ini, name);
+    return find_sec(ini, type, name, 0);
+}
+
+static const struct ini_entry *find_entry(const struct mt_ini_section *s, const char *key)
+{
+    size_t i;
+
+    if (!s || !key)
+        return NULL;
+    for (i = 0; i < s->n; i++)
+        if (strcasecmp(s->e[i].key, key) == 0)
+            return &s->e[i];
+    return NULL;
+}
+
+const char *mt_ini_get(const struct mt_ini_section *s, const char *key)
+{
+    const struct ini_entry *e = find_entry(s, key);
+    return e ? e->value : NULL;
+}
+
+const char *mt_ini_get_sub(const struct mt_ini_section *s, const char *key, const char *subkey)
+{
+    const struct ini_entry *e = find_entry(s, key);
+    size_t i;
+
+    if (!e || !subkey)
+        return NULL;
+    for (i = 0; i < e->nsubs; i++)
+        if (strcasecmp(e->subs[i].key, subkey) == 0)
+            return e->subs[i].value;
+    return NULL;
+}
+
+int mt_ini_line(const struct mt_ini_section *s)
+{
+    return s ? s->line : 0;
+}
+
+int mt_ini_key_line(const struct mt_ini_section *s, const char *key)
+{
+    const struct ini_entry *e = find_entry(s, key);
+    return e ? e->line : 0;
+}
+
+const char *mt_ini_section_type(const struct mt_ini_section *s)
+{
+    return s ? s->type : NULL;
+}
+
+const char *mt_ini_section_name(const struct mt_ini_section *s)
+{
+    return s ? s->name : NULL;
+}
+
+size_t mt_ini_profile_count(const struct mt_ini *ini)
+{
+    return ini ? ini->nprofiles : 0;
+}
+
+const char *mt_ini_profile_name(const struct mt_ini *ini, size_t i)
+{
+    return ini && i < ini->nprofiles ? ini->profiles[i] : NULL;
+}
+
+int mt_ini_entry(const struct mt_ini_section *s, size_t i, const char **key, const char **value)
+{
+    if (!s || i >= s->n)
+        return -1;
+    *key = s->e[i].key;
+    *value = s->e[i].value;
+    return 0;
+}
