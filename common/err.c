@@ -61,7 +61,16 @@ void mt_err_prefix(struct mt_err *err, const char *fmt, ...)
     vset(pre, sizeof(pre), fmt, ap);
     va_end(ap);
     memcpy(old, err->msg, sizeof(old));
-    snprintf(err->msg, sizeof(err->msg), "%s%s", pre, old);
+    {
+        size_t pl = strlen(pre), ol = strlen(old);
+        if (pl > sizeof(err->msg) - 1)
+            pl = sizeof(err->msg) - 1;
+        if (ol > sizeof(err->msg) - 1 - pl)
+            ol = sizeof(err->msg) - 1 - pl;
+        memcpy(err->msg, pre, pl);
+        memcpy(err->msg + pl, old, ol);
+        err->msg[pl + ol] = '\0';
+    }
 }
 
 void mt_err_clear(struct mt_err *err)
