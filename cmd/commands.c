@@ -1,0 +1,17 @@
+/* commands.c - THE command table: dispatch, --help, --list, --install, completion and man pages
+ * all read it. Keep it in the order help should show. */
+#include "cmd/cmd.h"
+
+extern const struct mt_cmd mt_cmd_db_token, mt_cmd_db_list, mt_cmd_db_connect;
+extern const struct mt_cmd mt_cmd_mkpassword;
+extern const struct mt_cmd mt_cmd_config_path, mt_cmd_config_check;
+
+const struct mt_cmd *const mt_commands[] = {
+    &mt_cmd_db_token,
+    &mt_cmd_db_connect,
+    &mt_cmd_db_list,
+    &mt_cmd_mkpassword,
+    &mt_cmd_config_check,
+    &mt_cmd_config_path,
+    NULL,
+};
