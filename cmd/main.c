@@ -8,12 +8,12 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
-#include <openssl/crypto.h>
 #include <sodium.h>
 #include <yaml.h>
 
 #include "cmd/clipboard.h"
 #include "cmd/cmd_int.h"
+#include "common/hash.h"
 #include "common/mem.h"
 
 #ifndef MT_VERSION
@@ -104,7 +104,7 @@ static int print_version(void)
 {
     printf("mytools %s\n", MT_VERSION);
     printf("libsodium %s\n", sodium_version_string());
-    printf("%s\n", OpenSSL_version(OPENSSL_VERSION));
+    printf("%s\n", mt_crypto_lib_version());
     printf("libyaml %s\n", yaml_get_version_string());
     printf("cJSON %s\n", cJSON_Version());
     return 0;

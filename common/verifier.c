@@ -1,6 +1,5 @@
 #include "common/verifier.h"
 
-#include <openssl/evp.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -65,10 +64,11 @@ int mt_scram_sha256_keys(const char *pw, size_t pwlen, const uint8_t *salt, size
     }
     if (iterations < 1 || pwlen > 0x7fffffff || saltlen > 0x7fffffff)
         return mt_err_set(err, MT_E_USAGE, "bad scram-sha-256 parameters");
-    if (PKCS5_PBKDF2_HMAC(pw, (int)pwlen, salt, (int)saltlen, (int)iterations, EVP_sha256(),
-                          MT_SHA256_LEN, keys->salted_password) != 1) {
+    if (mt_pbkdf2_hmac_sha256(pw, pwlen, salt, saltlen, iterations, keys->salted_password,
+                              MT_SHA256_LEN) < 0) {
         mt_memzero(keys, sizeof(*keys));
-        return mt_err_set(err, MT_E_CRYPTO, "PBKDF2-HMAC-SHA-256 failed");
+        return mt_err_set(err, MT_E_CRYPTO, "PBKDF2-HMAC-SHA-256 failed: %s",
+                          mt_crypto_lib_error());
     }
     mt_hmac_sha256(keys->client_key, keys->salted_password, MT_SHA256_LEN, "Client Key", 10);
     mt_sha256(keys->stored_key, keys->client_key, MT_SHA256_LEN);
