@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cmd/aws.h"
 #include "cmd/clipboard.h"
 #include "cmd/dbcommon.h"
 #include "common/file.h"
@@ -53,36 +54,10 @@ static int load_config(struct mt_ctx *ctx, struct mt_config *cfg)
     return 0;
 }
 
-struct aws_files {
-    struct mt_ini *config, *credentials;
-    char *config_path, *credentials_path;
-};
-
-static void aws_files_release(struct aws_files *f)
-{
-    mt_ini_free(f->config);
-    mt_ini_free(f->credentials);
-    free(f->config_path);
-    free(f->credentials_path);
-    memset(f, 0, sizeof(*f));
-}
-
-static int aws_files_load(struct mt_ctx *ctx, struct aws_files *f)
-{
-    f->config_path = mt_aws_config_path();
-    f->credentials_path = mt_aws_credentials_path();
-    if (!f->config_path || !f->credentials_path)
-        return mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
-    if (mt_ini_load(f->config_path, MT_INI_CONFIG, &f->config, &ctx->err) < 0 ||
-        mt_ini_load(f->credentials_path, MT_INI_CREDENTIALS, &f->credentials, &ctx->err) < 0)
-        return -1;
-    return 0;
-}
-
 static const char *profile_region(void *ud, const char *profile)
 {
-    const struct aws_files *f = ud;
-    const struct mt_ini_section *s = mt_ini_profile(f->config, profile);
+    const struct mt_aws *a = ud;
+    const struct mt_ini_section *s = mt_ini_profile(a->config, profile);
     return s ? nonempty(mt_ini_get(s, "region")) : NULL;
 }
 
@@ -90,21 +65,17 @@ void mt_dbtoken_release(struct mt_dbtoken *d)
 {
     mt_config_release(&d->cfg);
     mt_target_release(&d->t);
-    mt_creds_release(&d->creds);
+    mt_aws_close(&d->aws);
     mt_buf_release(&d->token);
 }
 
 int mt_db_prepare(struct mt_ctx *ctx, struct mt_dbtoken *d)
 {
     struct mt_resolve_in in;
-    struct aws_files files;
-    struct mt_creds_in ci;
     struct mt_sigv4_creds sc;
     struct mt_sigv4_rds_req rq;
-    char *cache_dir = NULL;
-    int rc = -1;
+    const struct mt_creds *c;
 
-    memset(&files, 0, sizeof(files));
     mt_resolve_in_init(&in);
     d->token.secret = 1;
     if (load_config(ctx, &d->cfg) < 0)
@@ -132,50 +103,24 @@ int mt_db_prepare(struct mt_ctx *ctx, struct mt_dbtoken *d)
         mt_err_hint(&ctx->err, "'mytools db list' shows the configured databases");
         return -1;
     }
+    /* the AWS files first: the profile's region is the last region source */
+    if (mt_aws_open(ctx, &d->aws, NULL, NULL) < 0)
+        return -1;
     in.profile_region_fn = profile_region;
-    in.profile_region_ctx = &files;
-    if (aws_files_load(ctx, &files) < 0)
-        goto out;
+    in.profile_region_ctx = &d->aws;
     if (mt_resolve_target(&in, &d->t, &ctx->err) < 0)
-        goto out;
+        return -1;
     mt_debug(ctx, "target %s:%d user %s region %s (from %s) profile %s", d->t.host, d->t.port,
              d->t.user, d->t.region, d->t.region_source, d->t.profile);
-
-    cache_dir = mt_path_join(mt_home_dir(), ".aws/cli/cache");
-    if (!cache_dir) {
-        mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
-        goto out;
-    }
-    memset(&ci, 0, sizeof(ci));
-    ci.profile = d->t.profile;
-    ci.profile_chosen = d->t.profile_from_config_or_flag;
-    ci.config = files.config;
-    ci.credentials = files.credentials;
-    ci.config_path = files.config_path;
-    ci.credentials_path = files.credentials_path;
-    ci.env_access_key_id = getenv("AWS_ACCESS_KEY_ID");
-    ci.env_secret_access_key = getenv("AWS_SECRET_ACCESS_KEY");
-    ci.env_session_token = getenv("AWS_SESSION_TOKEN");
-    if (!nonempty(ci.env_session_token))
-        ci.env_session_token = getenv("AWS_SECURITY_TOKEN");
-    ci.env_expiration = getenv("AWS_CREDENTIAL_EXPIRATION");
-    ci.cli_cache_dir = cache_dir;
+    if (mt_aws_select(&d->aws, d->t.profile_from_config_or_flag ? d->t.profile : NULL,
+                      d->t.region) < 0 ||
+        mt_aws_creds(&d->aws) < 0)
+        return -1;
+    c = &d->aws.creds;
     d->now = mt_clock_now();
-    ci.now = d->now;
-    if (mt_creds_resolve(&ci, &d->creds, &ctx->err) < 0)
-        goto out;
-    mt_debug(ctx, "credentials from %s", d->creds.source);
-    if (d->creds.expiration && d->creds.expiration <= d->now) {
-        mt_err_set(&ctx->err, MT_E_AUTH, "the AWS credentials (%s) have expired",
-                   d->creds.source);
-        mt_err_hint(&ctx->err, "refresh them, e.g. run 'mytools sso login --profile %s'",
-                    d->t.profile);
-        goto out;
-    }
-
-    sc.access_key_id = d->creds.access_key_id;
-    sc.secret_access_key = d->creds.secret_access_key;
-    sc.session_token = d->creds.session_token;
+    sc.access_key_id = c->access_key_id;
+    sc.secret_access_key = c->secret_access_key;
+    sc.session_token = c->session_token;
     rq.host = d->t.host;
     rq.port = (unsigned)d->t.port;
     rq.user = d->t.user;
@@ -183,17 +128,13 @@ int mt_db_prepare(struct mt_ctx *ctx, struct mt_dbtoken *d)
     rq.creds = &sc;
     rq.now = d->now;
     if (mt_sigv4_rds_token(&rq, &d->token, &ctx->err) < 0)
-        goto out;
+        return -1;
     d->expires_at = d->now + TOKEN_LIFETIME;
-    if (d->creds.expiration && d->creds.expiration < d->expires_at) {
-        d->expires_at = d->creds.expiration;
+    if (c->expiration && c->expiration < d->expires_at) {
+        d->expires_at = c->expiration;
         d->creds_short = 1;
     }
-    rc = 0;
-out:
-    free(cache_dir);
-    aws_files_release(&files);
-    return rc;
+    return 0;
 }
 
 /* ---- output ---- */

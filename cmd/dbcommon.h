@@ -5,6 +5,7 @@
 
 #include <time.h>
 
+#include "cmd/aws.h"
 #include "cmd/cmd.h"
 #include "common/buf.h"
 #include "config/config.h"
@@ -27,7 +28,7 @@ enum { /* option ids shared by db token and db connect */
 struct mt_dbtoken {
     struct mt_config cfg;
     struct mt_target t;
-    struct mt_creds creds;
+    struct mt_aws aws;   /* credentials in aws.creds */
     struct mt_buf token; /* secret */
     time_t now, expires_at;
     int creds_short;     /* credentials expire before now + 15 min */

@@ -1,0 +1,196 @@
+/* aws.c - the AWS context of a command run: shared files, profile, region, credentials,
+ * endpoints, one HTTP handle. */
+#include "cmd/aws.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/endpoint.h"
+#include "common/file.h"
+#include "common/mem.h"
+#include "common/timeutil.h"
+#include "config/aws_ini.h"
+
+static const char *nonempty(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
+static int oom(struct mt_aws *a)
+{
+    return mt_err_set(&a->ctx->err, MT_E_NOMEM, "out of memory");
+}
+
+int mt_aws_open(struct mt_ctx *ctx, struct mt_aws *a, const char *config_profile,
+                const char *config_region)
+{
+    memset(a, 0, sizeof(*a));
+    a->ctx = ctx;
+    a->config_path = mt_aws_config_path();
+    a->credentials_path = mt_aws_credentials_path();
+    if (!a->config_path || !a->credentials_path)
+        return oom(a);
+    if (mt_ini_load(a->config_path, MT_INI_CONFIG, &a->config, &ctx->err) < 0 ||
+        mt_ini_load(a->credentials_path, MT_INI_CREDENTIALS, &a->credentials, &ctx->err) < 0)
+        return -1;
+    return mt_aws_select(a, config_profile, config_region);
+}
+
+int mt_aws_select(struct mt_aws *a, const char *config_profile, const char *config_region)
+{
+    struct mt_ctx *ctx = a->ctx;
+    const struct mt_ini_section *prof;
+    const char *p, *r = NULL;
+
+    free(a->profile);
+    free(a->region);
+    free(a->ca_bundle);
+    a->profile = a->region = a->ca_bundle = NULL;
+    a->region_source = NULL;
+    a->profile_chosen = 1;
+    if (nonempty(ctx->profile))
+        p = ctx->profile;
+    else if (nonempty(config_profile))
+        p = config_profile;
+    else {
+        a->profile_chosen = 0;
+        p = nonempty(getenv("AWS_PROFILE"));
+        if (!p)
+            p = "default";
+    }
+    a->profile = strdup(p);
+    if (!a->profile)
+        return oom(a);
+    prof = mt_ini_profile(a->config, a->profile);
+
+    if (nonempty(ctx->region)) {
+        r = ctx->region;
+        a->region_source = "--region";
+    } else if (nonempty(config_region)) {
+        r = config_region;
+        a->region_source = "config";
+    } else if ((r = nonempty(getenv("AWS_REGION")))) {
+        a->region_source = "AWS_REGION";
+    } else if ((r = nonempty(getenv("AWS_DEFAULT_REGION")))) {
+        a->region_source = "AWS_DEFAULT_REGION";
+    } else if (prof && (r = nonempty(mt_ini_get(prof, "region")))) {
+        a->region_source = "profile";
+    }
+    if (r && !(a->region = strdup(r)))
+        return oom(a);
+
+    p = nonempty(getenv("AWS_CA_BUNDLE"));
+    if (!p && prof)
+        p = nonempty(mt_ini_get(prof, "ca_bundle"));
+    if (p && !(a->ca_bundle = mt_expand_tilde(p)))
+        return oom(a);
+    return 0;
+}
+
+int mt_aws_need_region(struct mt_aws *a)
+{
+    if (a->region)
+        return 0;
+    mt_err_set(&a->ctx->err, MT_E_CONFIG, "no AWS region for profile '%s'", a->profile);
+    return mt_err_hint(&a->ctx->err, "pass --region, set AWS_REGION, or set region in the "
+                                     "profile or in ~/.mytools.yaml defaults");
+}
+
+int mt_aws_creds(struct mt_aws *a)
+{
+    struct mt_creds_in ci;
+    char *cache_dir = mt_path_join(mt_home_dir(), ".aws/cli/cache");
+    int rc;
+
+    if (!cache_dir)
+        return oom(a);
+    memset(&ci, 0, sizeof(ci));
+    ci.profile = a->profile;
+    ci.profile_chosen = a->profile_chosen;
+    ci.config = a->config;
+    ci.credentials = a->credentials;
+    ci.config_path = a->config_path;
+    ci.credentials_path = a->credentials_path;
+    ci.env_access_key_id = getenv("AWS_ACCESS_KEY_ID");
+    ci.env_secret_access_key = getenv("AWS_SECRET_ACCESS_KEY");
+    ci.env_session_token = getenv("AWS_SESSION_TOKEN");
+    if (!nonempty(ci.env_session_token))
+        ci.env_session_token = getenv("AWS_SECURITY_TOKEN");
+    ci.env_expiration = getenv("AWS_CREDENTIAL_EXPIRATION");
+    ci.cli_cache_dir = cache_dir;
+    ci.now = mt_clock_now();
+    rc = mt_creds_resolve(&ci, &a->creds, &a->ctx->err);
+    free(cache_dir);
+    if (rc < 0)
+        return -1;
+    mt_debug(a->ctx, "credentials for profile '%s' from %s", a->profile, a->creds.source);
+    if (a->creds.expiration && a->creds.expiration <= ci.now) {
+        mt_creds_release(&a->creds);
+        mt_err_set(&a->ctx->err, MT_E_AUTH, "the AWS credentials for profile '%s' have expired",
+                   a->profile);
+        return mt_err_hint(&a->ctx->err, "refresh them, e.g. run 'mytools sso login --profile %s'",
+                           a->profile);
+    }
+    return 0;
+}
+
+static void debug_line(void *ud, const char *line)
+{
+    mt_debug((const struct mt_ctx *)ud, "%s", line);
+}
+
+struct mt_http *mt_aws_http(struct mt_aws *a)
+{
+    if (a->http)
+        return a->http;
+    a->http = mt_http_new(&a->ctx->err);
+    if (a->http && a->ctx->verbose)
+        mt_http_set_debug(a->http, debug_line, a->ctx);
+    return a->http;
+}
+
+char *mt_aws_endpoint(struct mt_aws *a, const char *service, const char *region)
+{
+    struct mt_endpoint_in in;
+    const struct mt_ini_section *prof = mt_ini_profile(a->config, a->profile);
+    const char *svc = mt_endpoint_service_id(service);
+    const char *envname = svc ? mt_endpoint_env_name(svc) : NULL;
+    char *url;
+
+    memset(&in, 0, sizeof(in));
+    in.service = service;
+    in.region = region ? region : a->region;
+    in.env_service_url = envname ? getenv(envname) : NULL;
+    in.env_url = getenv("AWS_ENDPOINT_URL");
+    in.env_ignore = getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+    if (prof) {
+        const char *services = nonempty(mt_ini_get(prof, "services"));
+        const struct mt_ini_section *ss =
+            services ? mt_ini_section(a->config, "services", services) : NULL;
+        in.services_url = ss && svc ? mt_ini_get_sub(ss, svc, "endpoint_url") : NULL;
+        in.profile_url = mt_ini_get(prof, "endpoint_url");
+        in.profile_ignore = mt_ini_get(prof, "ignore_configured_endpoint_urls");
+    }
+    url = mt_endpoint_resolve(&in, &a->ctx->err);
+    if (url)
+        mt_debug(a->ctx, "endpoint for %s: %s", service, url);
+    return url;
+}
+
+void mt_aws_close(struct mt_aws *a)
+{
+    if (!a)
+        return;
+    mt_ini_free(a->config);
+    mt_ini_free(a->credentials);
+    free(a->config_path);
+    free(a->credentials_path);
+    free(a->profile);
+    free(a->region);
+    free(a->ca_bundle);
+    mt_creds_release(&a->creds);
+    mt_http_free(a->http);
+    memset(a, 0, sizeof(*a));
+}
