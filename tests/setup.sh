@@ -9,7 +9,7 @@ pkgs=(
   libcmocka-dev
   faketime pwgen hyperfine time xclip xvfb mandoc openssl
   postgresql mariadb-server mariadb-client
-  python3 nodejs npm
+  python3
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,98 @@
+"""The clipboard through real peers: xclip on an Xvfb display, and OSC 52 on a real controlling
+terminal. (test_db.py covers the logic with a stand-in helper.)"""
+import base64
+import os
+import pty
+import shutil
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mtlib  # noqa: E402
+from mtlib import AKID, SECRET  # noqa: E402
+
+ARGS = ["db", "token", "--host", "db.example.internal", "--user", "u", "--region", "us-east-1"]
+
+
+class RealClipboard(unittest.TestCase):
+    def setUp(self):
+        self.home = mtlib.Home()
+
+    def tearDown(self):
+        self.home.cleanup()
+
+    def test_xclip_on_xvfb(self):
+        for tool in ("Xvfb", "xclip"):
+            self.assertIsNotNone(shutil.which(tool), tool + " is missing (tests/setup.sh)")
+        xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-nolisten", "tcp"],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        try:
+            display = ":" + xvfb.stdout.readline().decode().strip()
+            env = self.home.env(DISPLAY=display, AWS_ACCESS_KEY_ID=AKID,
+                                AWS_SECRET_ACCESS_KEY=SECRET, MYTOOLS_CONFIG=os.devnull)
+            r = mtlib.run(ARGS + ["--format", "token", "--clipboard"], env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            got = subprocess.run(["xclip", "-selection", "clipboard", "-out"], env=env,
+                                 stdout=subprocess.PIPE, text=True, timeout=10).stdout
+            self.assertEqual(got, r.stdout.strip())
+        finally:
+            subprocess.run(["pkill", "-f", "xclip -selection clipboard -in"], check=False)
+            xvfb.terminate()
+            xvfb.wait(timeout=10)
+
+    def test_osc52_on_controlling_terminal(self):
+        env = self.home.env(AWS_ACCESS_KEY_ID=AKID, AWS_SECRET_ACCESS_KEY=SECRET,
+                            MYTOOLS_CONFIG=os.devnull)
+        pid, fd = pty.fork()
+        if pid == 0:  # child: the pty is its controlling terminal and stdout
+            os.execve(mtlib.MYTOOLS, [mtlib.MYTOOLS] + ARGS + ["--format", "text"], env)
+        out = b""
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0, out)
+        start = out.index(b"\x1b]52;c;") + 7
+        payload = out[start:out.index(b"\x07", start)]
+        token = base64.b64decode(payload).decode()
+        self.assertTrue(token.startswith("db.example.internal:3306/?Action=connect"))
+        self.assertIn(b"copied to the clipboard (osc52)", out)
+        visible = out[:start - 7] + out[out.index(b"\x07", start):]
+        self.assertNotIn(token.encode(), visible)
+
+
+class Install(unittest.TestCase):
+    def test_cmake_install(self):
+        build = os.environ.get("MT_BUILD_DIR")
+        self.assertTrue(build, "MT_BUILD_DIR not set")
+        prefix = self.home_dir = mtlib.Home().path
+        try:
+            r = subprocess.run(["cmake", "--install", build, "--prefix", prefix],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            self.assertEqual(r.returncode, 0, r.stdout)
+            bin_ = os.path.join(prefix, "bin")
+            self.assertTrue(os.access(os.path.join(bin_, "mytools"), os.X_OK))
+            link = os.path.join(bin_, "mkpassword")
+            self.assertTrue(os.path.islink(link))
+            mk = subprocess.run([link, "--length", "12"], stdout=subprocess.PIPE, text=True)
+            self.assertEqual(mk.returncode, 0)
+            self.assertEqual(len(mk.stdout.strip()), 12)
+            self.assertTrue(os.path.exists(os.path.join(prefix, "share/man/man1/mytools.1")))
+            self.assertTrue(os.path.exists(os.path.join(prefix, "share/man/man1/mkpassword.1")))
+            self.assertTrue(os.path.exists(
+                os.path.join(prefix, "share/bash-completion/completions/mytools")))
+        finally:
+            shutil.rmtree(prefix, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
