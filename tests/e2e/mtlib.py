@@ -28,6 +28,9 @@ def run(args, env, input=None, timeout=30, faketime=None, stdout=subprocess.PIPE
     cmd = [MYTOOLS] + list(args)
     if faketime:
         cmd = ["faketime", "-f", faketime] + cmd
+        # libfaketime is preloaded ahead of the ASan runtime in sanitizer builds
+        env = dict(env, ASAN_OPTIONS=(env.get("ASAN_OPTIONS", "") +
+                                      ":verify_asan_link_order=0").lstrip(":"))
     return subprocess.run(cmd, env=env, input=input, stdout=stdout, stderr=subprocess.PIPE,
                           timeout=timeout, text=True)
 
