@@ -171,7 +171,12 @@ char *mt_config_path(const char *flag_path, int *explicit_path);
 /* Reads and parses the config. path NULL = mt_config_path(NULL, ...) (then MYTOOLS_CONFIG counts
  * as explicit). A missing file that was not chosen explicitly is an empty config; a missing
  * explicit file, an unreadable file (or one over 16 MiB) and a parse error are MT_E_CONFIG.
- * out->path is set in every case; release out with mt_config_release(). */
+ * out->path is set in every case; release out with mt_config_release().
+ * A successful parse of a regular file is cached in $XDG_CACHE_HOME/mytools/ (else
+ * ~/.cache/mytools/, see config_int.h and cache.c) and reused while the file's dev, inode, size,
+ * mtime and ctime and the path string are unchanged; files changed in the last 2 s are not
+ * cached, parse errors never are, and any cache problem silently means parsing the YAML.
+ * MYTOOLS_NO_CONFIG_CACHE=1 (any value but "" and "0") turns the cache off. */
 int mt_config_load(const char *path, int explicit_path, struct mt_config *out,
                    struct mt_err *err) MT_WUR;
 

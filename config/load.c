@@ -1,13 +1,19 @@
 /* load.c - the edge of config/: reads files and the environment, then calls the pure parsers.
  * The only file in config/ that may call getenv() or touch the file system. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/file.h"
 #include "config/aws_ini.h"
 #include "config/config.h"
+#include "config/config_int.h"
 
 #define MT_CONFIG_MAX_BYTES ((size_t)16 << 20)
 
@@ -41,11 +47,151 @@ static int read_file(const char *path, struct mt_buf *buf, struct mt_err *err)
     return -1;
 }
 
+/* Reads an open file into buf, with mt_file_read()'s limits and messages (MT_E_CONFIG). */
+static int read_fd(int fd, const char *path, size_t hint, struct mt_buf *buf, struct mt_err *err)
+{
+    size_t total = 0;
+    ssize_t n;
+
+    if (hint && hint <= MT_CONFIG_MAX_BYTES && mt_buf_grow(buf, hint + 1) < 0)
+        return mt_err_set(err, MT_E_NOMEM, "out of memory");
+    for (;;) {
+        if (mt_buf_grow(buf, 4096) < 0)
+            return mt_err_set(err, MT_E_CONFIG, "cannot read '%s': file too large", path);
+        n = read(fd, buf->p + buf->len, buf->cap - buf->len - 1);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return mt_err_sys(err, MT_E_CONFIG, errno, "cannot read '%s'", path);
+        }
+        if (n == 0)
+            return 0;
+        total += (size_t)n;
+        buf->len += (size_t)n;
+        buf->p[buf->len] = '\0';
+        if (total > MT_CONFIG_MAX_BYTES)
+            return mt_err_set(err, MT_E_CONFIG, "cannot read '%s': larger than %zu bytes", path,
+                              MT_CONFIG_MAX_BYTES);
+    }
+}
+
+/* ---- the parse cache (format and checks in cache.c) ----
+ * $XDG_CACHE_HOME/mytools/config-<sha256(path)>.bin, else ~/.cache/mytools/...; directory 0700,
+ * file 0600. Every problem (missing, foreign, stale, corrupt, unwritable) falls back to parsing
+ * the YAML silently: the cache can make loading faster, never different. */
+
+static int cache_enabled(void)
+{
+    const char *v = getenv("MYTOOLS_NO_CONFIG_CACHE");
+    return !v || !*v || strcmp(v, "0") == 0;
+}
+
+static char *cache_dir(void)
+{
+    const char *x = env_nonempty("XDG_CACHE_HOME");
+    char *base, *dir;
+
+    if (x && x[0] == '/') /* the XDG spec: relative paths are invalid and ignored */
+        return mt_path_join(x, "mytools");
+    if (!(base = mt_path_join(mt_home_dir(), ".cache")))
+        return NULL;
+    dir = mt_path_join(base, "mytools");
+    free(base);
+    return dir;
+}
+
+static char *cache_file(const char *dir, const char *config_path)
+{
+    char name[MT_CFG_CACHE_NAME_SIZE];
+
+    if (!dir)
+        return NULL;
+    mt_cfg_cache_name(name, config_path);
+    return mt_path_join(dir, name);
+}
+
+static void key_from_stat(struct mt_cfg_cache_key *k, const struct stat *st, const char *path)
+{
+    k->dev = (uint64_t)st->st_dev;
+    k->ino = (uint64_t)st->st_ino;
+    k->size = (uint64_t)st->st_size;
+    k->mtime_sec = (int64_t)st->st_mtim.tv_sec;
+    k->mtime_nsec = (int64_t)st->st_mtim.tv_nsec;
+    k->ctime_sec = (int64_t)st->st_ctim.tv_sec;
+    k->ctime_nsec = (int64_t)st->st_ctim.tv_nsec;
+    k->path = path;
+}
+
+static int same_file_state(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* Decodes the cache file into out. 0 on a hit; -1 on a miss of any kind (out left empty). */
+static int cache_load(const char *file, const struct mt_cfg_cache_key *key, struct mt_config *out)
+{
+    struct mt_err e = MT_ERR_INIT;
+    struct stat st;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    ssize_t n;
+    int fd, rc = -1;
+
+    fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return -1;
+    /* ours, a regular file nobody else can write, and of a plausible size */
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+        (st.st_mode & 022) || st.st_size <= 0 || (uint64_t)st.st_size > MT_CFG_CACHE_MAX_BYTES)
+        goto out;
+    if (!(data = malloc((size_t)st.st_size)))
+        goto out;
+    while (len < (size_t)st.st_size) {
+        n = read(fd, data + len, (size_t)st.st_size - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            goto out; /* error, or shorter than fstat said */
+        len += (size_t)n;
+    }
+    rc = mt_cfg_cache_decode(data, len, key, 0, out, &e);
+out:
+    free(data);
+    close(fd);
+    return rc;
+}
+
+/* Writes the cache for a fresh parse. Silent: failure just means no cache. */
+static void cache_store(const char *dir, const char *file, const struct mt_cfg_cache_key *key,
+                        const struct mt_config *cfg)
+{
+    struct mt_err e = MT_ERR_INIT;
+    struct mt_buf b = MT_BUF_INIT;
+    struct stat st;
+
+    if (mt_cfg_cache_encode(cfg, key, &b, &e) < 0 || mt_mkdir_p(dir, 0700, &e) < 0)
+        goto out;
+    /* a directory we own that others can enter is made private; a foreign one is not used */
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+        goto out;
+    if ((st.st_mode & 077) && chmod(dir, 0700) < 0)
+        goto out;
+    if (mt_file_write_atomic(file, b.p, b.len, 0600, &e) < 0)
+        goto out;
+out:
+    mt_buf_release(&b);
+}
+
 int mt_config_load(const char *path, int explicit_path, struct mt_config *out, struct mt_err *err)
 {
     struct mt_buf buf = MT_BUF_INIT;
-    char *p = NULL;
-    int rc = -1, r;
+    struct mt_cfg_cache_key key;
+    struct timespec now = {0, 0};
+    struct stat st, st2;
+    char *p = NULL, *cdir = NULL, *cfile = NULL;
+    int rc = -1, fd = -1, use_cache;
 
     mt_config_init(out);
     if (path) {
@@ -57,27 +203,53 @@ int mt_config_load(const char *path, int explicit_path, struct mt_config *out, s
         mt_err_set(err, MT_E_NOMEM, "out of memory");
         goto out;
     }
-    buf.max = MT_CONFIG_MAX_BYTES + 1;
-    r = read_file(p, &buf, err);
-    if (r < 0)
-        goto out;
-    if (r > 0) {
+    /* the clock first: an edit after the fstat below gets a later timestamp than now - 2 s */
+    use_cache = cache_enabled() && clock_gettime(CLOCK_REALTIME, &now) == 0;
+    fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno != ENOENT) {
+            mt_err_sys(err, MT_E_CONFIG, errno, "cannot read '%s'", p);
+            goto out;
+        }
         if (explicit_path) {
             mt_err_set(err, MT_E_CONFIG, "config file '%s' does not exist", p);
             goto out;
         }
-        out->path = p; /* a missing default file is an empty config */
-        p = NULL;
-        rc = 0;
+        rc = 0; /* a missing default file is an empty config */
         goto out;
     }
+    if (fstat(fd, &st) < 0) {
+        mt_err_sys(err, MT_E_CONFIG, errno, "cannot read '%s'", p);
+        goto out;
+    }
+    use_cache = use_cache && S_ISREG(st.st_mode);
+    if (use_cache) {
+        key_from_stat(&key, &st, p);
+        if (!(cdir = cache_dir()) || !(cfile = cache_file(cdir, p))) {
+            use_cache = 0;
+        } else if (cache_load(cfile, &key, out) == 0) {
+            rc = 0;
+            goto out;
+        }
+    }
+    buf.max = MT_CONFIG_MAX_BYTES + 1;
+    if (read_fd(fd, p, S_ISREG(st.st_mode) ? (size_t)st.st_size : 0, &buf, err) < 0)
+        goto out;
     rc = mt_config_parse(buf.p ? buf.p : "", buf.len, p, out, err);
+    /* only a successful parse of bytes that match the stat, old enough to be stable */
+    if (rc == 0 && use_cache && fstat(fd, &st2) == 0 && same_file_state(&st, &st2) &&
+        !mt_cfg_cache_racy(&key, (int64_t)now.tv_sec, (int64_t)now.tv_nsec))
+        cache_store(cdir, cfile, &key, out);
 out:
+    if (fd >= 0)
+        close(fd);
     if (!out->path) {
         out->path = p;
         p = NULL;
     }
     free(p);
+    free(cdir);
+    free(cfile);
     mt_buf_release(&buf);
     return rc;
 }
