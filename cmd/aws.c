@@ -98,15 +98,63 @@ int mt_aws_need_region(struct mt_aws *a)
                                      "profile or in ~/.mytools.yaml defaults");
 }
 
+static struct mt_http *net_http(void *ud, struct mt_err *err)
+{
+    struct mt_aws *a = ud;
+    struct mt_http *h = mt_aws_http(a);
+    if (!h && err)
+        *err = a->ctx->err;
+    return h;
+}
+
+static char *net_endpoint(void *ud, const char *service, const char *region, struct mt_err *err)
+{
+    struct mt_aws *a = ud;
+    char *url = mt_aws_endpoint(a, service, region);
+    if (!url && err)
+        *err = a->ctx->err;
+    return url;
+}
+
+static void net_debug(void *ud, const char *line)
+{
+    mt_debug(((struct mt_aws *)ud)->ctx, "%s", line);
+}
+
+void mt_aws_sso_net(struct mt_aws *a, struct mt_sso_net *net)
+{
+    memset(net, 0, sizeof(*net));
+    net->http = net_http;
+    net->endpoint = net_endpoint;
+    net->ca_bundle = a->ca_bundle;
+    net->debug = net_debug;
+    net->ud = a;
+}
+
+/* Login texts while a command (db token) runs: stderr, so stdout stays the command's output. */
+static void ui_stderr(void *ud, const char *text)
+{
+    (void)ud;
+    fputs(text, stderr);
+    fflush(stderr);
+}
+
 int mt_aws_creds(struct mt_aws *a)
 {
     struct mt_creds_in ci;
+    struct mt_sso_net net;
+    struct mt_sso_ui ui = {ui_stderr, NULL};
     char *cache_dir = mt_path_join(mt_home_dir(), ".aws/cli/cache");
+    char *sso_dir = mt_path_join(mt_home_dir(), ".aws/sso/cache");
     int rc;
 
-    if (!cache_dir)
+    if (!cache_dir || !sso_dir) {
+        free(cache_dir);
+        free(sso_dir);
         return oom(a);
+    }
     memset(&ci, 0, sizeof(ci));
+    mt_aws_sso_net(a, &net);
     ci.profile = a->profile;
     ci.profile_chosen = a->profile_chosen;
     ci.config = a->config;
@@ -121,8 +169,14 @@ int mt_aws_creds(struct mt_aws *a)
     ci.env_expiration = getenv("AWS_CREDENTIAL_EXPIRATION");
     ci.cli_cache_dir = cache_dir;
     ci.now = mt_clock_now();
+    ci.sso = &net;
+    ci.sso_cache_dir = sso_dir;
+    ci.interactive = a->ctx->stdin_tty && a->ctx->stderr_tty;
+    ci.ui = &ui;
+    ci.browser = nonempty(getenv("BROWSER"));
     rc = mt_creds_resolve(&ci, &a->creds, &a->ctx->err);
     free(cache_dir);
+    free(sso_dir);
     if (rc < 0)
         return -1;
     mt_debug(a->ctx, "credentials for profile '%s' from %s", a->profile, a->creds.source);

@@ -38,6 +38,9 @@ int mt_aws_select(struct mt_aws *a, const char *config_profile, const char *conf
 /* Credentials through the chain (environment, shared files, SSO caches, refresh, login when
  * interactive). Fills a->creds. Errors: MT_E_AUTH (exit 4) with a hint, MT_E_CONFIG. */
 int mt_aws_creds(struct mt_aws *a);
+/* Fills net so that sso/ reaches the SSO services through this context (HTTP handle, endpoints,
+ * CA bundle, -v lines). net borrows a. */
+void mt_aws_sso_net(struct mt_aws *a, struct mt_sso_net *net);
 /* The HTTP handle, created on first call, with -v diagnostics wired to ctx. */
 struct mt_http *mt_aws_http(struct mt_aws *a);
 /* Base URL for a service id of common/endpoint.h (MT_SVC_KMS ...) in a->region (or region if

@@ -4,7 +4,12 @@
  * Passwords are generated straight into a secret (sodium_malloc) output chunk, written with one
  * fwrite per chunk and wiped; main wipes the stdio buffer after the run. JSON objects reference
  * the secret strings (cJSON_CreateStringReference) and are rendered into a secret buffer, so
- * cJSON never holds a copy of a password. */
+ * cJSON never holds a copy of a password.
+ *
+ * --kms / --secret (the part at the end): each password is generated into sodium
+ * memory, sent inside a secret request body (KMS Encrypt, Secrets Manager CreateSecret or
+ * PutSecretValue) and wiped; only the ciphertext, the secret's ARN and version id, and the
+ * verifier are printed. */
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -13,11 +18,17 @@
 
 #include <cjson/cJSON.h>
 
+#include "cmd/aws.h"
 #include "cmd/cmd.h"
 #include "common/buf.h"
+#include "common/endpoint.h"
+#include "common/file.h"
 #include "common/mem.h"
 #include "common/pwgen.h"
 #include "common/verifier.h"
+#include "config/aws_ini.h"
+#include "config/config.h"
+#include "kms/kms.h"
 
 enum {
     PW_OPT_LENGTH = 1,
@@ -55,7 +66,13 @@ struct plan {
     enum mt_verifier_kind kind;
     const char *kms;
     const char *secret;
+    struct mt_kms_context ectx; /* --context pairs (owned: plan_release) */
 };
+
+static void plan_release(struct plan *p)
+{
+    mt_kms_context_release(&p->ectx);
+}
 
 /* "<flag> <what>" as a usage error (exit 2) with the help hint. */
 static int usage(struct mt_ctx *ctx, const char *flag, const char *what)
@@ -140,9 +157,11 @@ static int make_plan(struct mt_ctx *ctx, struct plan *p)
     if (p->kms && !*p->kms)
         return usage(ctx, "--kms", "needs a key id, ARN or alias");
     for (i = 0; i < mt_args_count(a, PW_OPT_CONTEXT); i++) {
-        v = mt_args_nth(a, PW_OPT_CONTEXT, i);
-        if (!v || !strchr(v, '=') || *v == '=')
-            return usage(ctx, "--context", "must look like KEY=VALUE");
+        if (mt_kms_context_add(&p->ectx, mt_args_nth(a, PW_OPT_CONTEXT, i), &ctx->err) < 0) {
+            if (ctx->err.code == MT_E_USAGE)
+                mt_err_hint(&ctx->err, "see 'mytools mkpassword --help'");
+            return -1;
+        }
     }
     if (needs(ctx, PW_OPT_CONTEXT, "--context", p->kms != NULL, "--kms") < 0)
         return -1;
@@ -210,26 +229,23 @@ static int add_verifier(struct mt_ctx *ctx, const struct plan *p, const char *pw
     return rc;
 }
 
-/* One JSON object {"password":…,"verifier":…} rendered into render (secret, rcap bytes). */
-static int json_object(struct mt_ctx *ctx, const char *pw, const char *verifier, char *render,
-                       size_t rcap)
+/* One JSON object of the fields whose value is not NULL (names[i]: values[i]) rendered into
+ * render (secret, rcap bytes). */
+static int json_object(struct mt_ctx *ctx, const char *const *names, const char *const *values,
+                       size_t n, char *render, size_t rcap)
 {
     cJSON *obj = cJSON_CreateObject();
     cJSON *s;
+    size_t i;
     int rc = -1;
 
     if (!obj)
         goto nomem;
-    if (pw) {
-        s = cJSON_CreateStringReference(pw);
-        if (!s || !cJSON_AddItemToObject(obj, "password", s)) {
-            cJSON_Delete(s);
-            goto nomem;
-        }
-    }
-    if (verifier) {
-        s = cJSON_CreateStringReference(verifier);
-        if (!s || !cJSON_AddItemToObject(obj, "verifier", s)) {
+    for (i = 0; i < n; i++) {
+        if (!values[i])
+            continue;
+        s = cJSON_CreateStringReference(values[i]);
+        if (!s || !cJSON_AddItemToObject(obj, names[i], s)) {
             cJSON_Delete(s);
             goto nomem;
         }
@@ -291,7 +307,12 @@ static int generate(struct mt_ctx *ctx, const struct plan *p)
         if (p->hash && add_verifier(ctx, p, pw, len, &ver) < 0)
             goto out;
         if (p->json) {
-            if (json_object(ctx, pw, p->hash ? mt_buf_str(&ver) : NULL, render, rcap) < 0)
+            static const char *const names[] = {"password", "verifier"};
+            const char *values[2];
+
+            values[0] = pw;
+            values[1] = p->hash ? mt_buf_str(&ver) : NULL;
+            if (json_object(ctx, names, values, 2, render, rcap) < 0)
                 goto out;
             line = strlen(render);
             if (!(w = out_room(ctx, &o, line + 2)))
@@ -333,19 +354,281 @@ out:
     return rc;
 }
 
+/* ---- --kms and --secret ------------------------------------------------------------------ */
+
+/* What the remote part holds while it runs. */
+struct remote {
+    struct mt_config cfg;
+    struct mt_target t; /* with --env/--database */
+    int have_target;
+    struct mt_aws aws;
+    char *kms_key;        /* --kms, normalised */
+    char *secret_kms_key; /* --secret-kms-key, normalised */
+    char *kms_url, *sm_url;
+    struct mt_kms_client kms, sm;
+};
+
+static void remote_release(struct remote *r)
+{
+    mt_config_release(&r->cfg);
+    mt_target_release(&r->t);
+    mt_aws_close(&r->aws);
+    free(r->kms_key);
+    free(r->secret_kms_key);
+    free(r->kms_url);
+    free(r->sm_url);
+    memset(r, 0, sizeof(*r));
+}
+
+static const char *nonempty(const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
+static const char *profile_region(void *ud, const char *profile)
+{
+    const struct mt_aws *a = ud;
+    const struct mt_ini_section *s = mt_ini_profile(a->config, profile);
+    return s ? nonempty(mt_ini_get(s, "region")) : NULL;
+}
+
+/* The configured database of --env/--database (for the RDS-style secret): its engine, host, port
+ * and name, and its user unless --username. Its profile and region then pick the account and
+ * region of the secret, as for `db token` (contract section 4). */
+static int resolve_database(struct mt_ctx *ctx, struct remote *r)
+{
+    struct mt_resolve_in in;
+    const char *username = nonempty(mt_args_get(&ctx->args, PW_OPT_USERNAME));
+    const struct mt_cfg_env *e;
+    const struct mt_cfg_db *d;
+
+    mt_resolve_in_init(&in);
+    in.cfg = &r->cfg;
+    in.env = nonempty(mt_args_get(&ctx->args, PW_OPT_ENV));
+    in.database = nonempty(mt_args_get(&ctx->args, PW_OPT_DATABASE));
+    in.user = username;
+    in.region = ctx->region;
+    in.profile = ctx->profile;
+    in.aws_profile = nonempty(getenv("AWS_PROFILE"));
+    in.aws_region = nonempty(getenv("AWS_REGION"));
+    in.aws_default_region = nonempty(getenv("AWS_DEFAULT_REGION"));
+    in.home = mt_home_dir();
+    in.profile_region_fn = profile_region;
+    in.profile_region_ctx = &r->aws;
+    e = in.env ? mt_config_find_env(&r->cfg, in.env) : NULL;
+    d = e && in.database ? mt_config_find_db(e, in.database) : NULL;
+    if (d && !username && !d->s.user && !e->s.user && !r->cfg.defaults.user)
+        return usage(ctx, "--secret", "needs --username: no user is configured for that database");
+    if (mt_resolve_target(&in, &r->t, &ctx->err) < 0)
+        return -1;
+    r->have_target = 1;
+    return mt_aws_select(&r->aws, r->t.profile_from_config_or_flag ? r->t.profile : NULL,
+                         r->t.region);
+}
+
+static void client_init(struct mt_kms_client *c, struct remote *r, const char *url)
+{
+    c->http = r->aws.http;
+    c->endpoint = url;
+    c->region = r->aws.region;
+    c->access_key_id = r->aws.creds.access_key_id;
+    c->secret_access_key = r->aws.creds.secret_access_key;
+    c->session_token = r->aws.creds.session_token;
+    c->ca_bundle = r->aws.ca_bundle;
+}
+
+/* Keys first (usage errors before anything is read), then the config, the AWS profile, region,
+ * endpoints and credentials. */
+static int remote_open(struct mt_ctx *ctx, const struct plan *p, struct remote *r)
+{
+    const char *v;
+    size_t i;
+
+    if (p->kms && !(r->kms_key = mt_kms_key_id(p->kms, &ctx->err))) {
+        mt_err_prefix(&ctx->err, "--kms: ");
+        return -1;
+    }
+    if ((v = mt_args_get(&ctx->args, PW_OPT_SECRET_KMS_KEY)) != NULL &&
+        !(r->secret_kms_key = mt_kms_key_id(v, &ctx->err))) {
+        mt_err_prefix(&ctx->err, "--secret-kms-key: ");
+        return -1;
+    }
+    if (mt_config_load(ctx->config_path, ctx->config_path != NULL, &r->cfg, &ctx->err) < 0)
+        return -1;
+    for (i = 0; i < r->cfg.nwarnings; i++)
+        mt_warn(ctx, "%s", r->cfg.warnings[i].msg);
+    if (mt_aws_open(ctx, &r->aws, r->cfg.defaults.profile, r->cfg.defaults.region) < 0)
+        return -1;
+    if (p->secret && (mt_args_has(&ctx->args, PW_OPT_ENV) ||
+                      mt_args_has(&ctx->args, PW_OPT_DATABASE)) &&
+        resolve_database(ctx, r) < 0)
+        return -1;
+    if (mt_aws_need_region(&r->aws) < 0 ||
+        (p->kms && !(r->kms_url = mt_aws_endpoint(&r->aws, MT_SVC_KMS, NULL))) ||
+        (p->secret && !(r->sm_url = mt_aws_endpoint(&r->aws, MT_SVC_SECRETS_MANAGER, NULL))) ||
+        mt_aws_creds(&r->aws) < 0 || !mt_aws_http(&r->aws))
+        return -1;
+    client_init(&r->kms, r, r->kms_url);
+    client_init(&r->sm, r, r->sm_url);
+    return 0;
+}
+
+/* Stores pw as the secret's value (RDS-style JSON); fills res. */
+static int store_secret(struct mt_ctx *ctx, const struct plan *p, struct remote *r,
+                        const char *pw, struct mt_kms_sm_result *res)
+{
+    struct mt_buf value = MT_BUF_INIT_SECRET;
+    struct mt_kms_db_secret ds;
+    struct mt_kms_sm_put put;
+    int rc;
+
+    memset(&ds, 0, sizeof(ds));
+    ds.username = nonempty(mt_args_get(&ctx->args, PW_OPT_USERNAME));
+    ds.password = pw;
+    if (r->have_target) {
+        ds.username = r->t.user;
+        ds.engine = r->t.engine;
+        ds.host = r->t.host;
+        ds.port = r->t.port;
+        ds.dbname = r->t.name;
+    }
+    memset(&put, 0, sizeof(put));
+    put.name = p->secret;
+    put.description = mt_args_get(&ctx->args, PW_OPT_DESCRIPTION);
+    put.kms_key_id = r->secret_kms_key;
+    put.overwrite = mt_args_has(&ctx->args, PW_OPT_OVERWRITE);
+    rc = mt_kms_sm_db_secret(&ds, &value, &ctx->err);
+    if (rc == 0) {
+        put.secret_string = mt_buf_str(&value);
+        rc = mt_kms_sm_put_secret(&r->sm, &put, res, &ctx->err);
+    }
+    mt_buf_release(&value);
+    if (rc == 0 && !res->created && (put.description || put.kms_key_id))
+        mt_warn(ctx, "secret '%s' existed: --description and --secret-kms-key were not applied "
+                     "to it (only a new version was added)", p->secret);
+    return rc;
+}
+
+/* Rejected credentials: say which ones. */
+static void auth_hint(struct mt_ctx *ctx, const struct remote *r)
+{
+    if (ctx->err.code != MT_E_AUTH || ctx->err.hint[0] || !r->aws.creds.source)
+        return;
+    mt_err_hint(&ctx->err, "AWS rejected the credentials of profile '%s' (from %s)",
+                r->aws.profile, r->aws.creds.source);
+}
+
+/* Room for one JSON object of the remote part: a ciphertext of a 4096-byte password (under 8 KiB
+ * of base64), an ARN, a version id and a verifier. */
+#define REMOTE_RENDER_MAX ((size_t)32 << 10)
+
+static int generate_remote(struct mt_ctx *ctx, const struct plan *p)
+{
+    static const char *const names[] = {"ciphertext", "secret_arn", "version_id", "verifier"};
+    struct remote r;
+    struct mt_pwgen g = MT_PWGEN_INIT;
+    struct mt_buf ver = MT_BUF_INIT_SECRET, ct = MT_BUF_INIT, line = MT_BUF_INIT_SECRET;
+    struct mt_kms_sm_result res = MT_KMS_SM_RESULT_INIT;
+    char *pw = NULL, *render = NULL;
+    size_t len;
+    unsigned long long i;
+    int rc = -1;
+
+    memset(&r, 0, sizeof(r));
+    if (mt_pwgen_init(&g, &p->gen, &ctx->err) < 0)
+        return -1;
+    len = g.length;
+    if (remote_open(ctx, p, &r) < 0)
+        goto out;
+    pw = sodium_malloc(len + 1);
+    render = p->json ? sodium_malloc(REMOTE_RENDER_MAX) : NULL;
+    if (!pw || (p->json && !render)) {
+        mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
+        goto out;
+    }
+    pw[len] = '\0';
+    if (p->json && fputs("[\n", stdout) == EOF)
+        goto io;
+    for (i = 0; i < p->count; i++) {
+        const char *values[4] = {NULL, NULL, NULL, NULL};
+
+        mt_buf_reset(&ct);
+        mt_buf_reset(&line);
+        mt_kms_sm_result_release(&res);
+        if (mt_pwgen_next(&g, pw, &ctx->err) < 0 ||
+            (p->hash && add_verifier(ctx, p, pw, len, &ver) < 0))
+            goto out;
+        if (p->kms && mt_kms_encrypt(&r.kms, r.kms_key, &p->ectx, (const uint8_t *)pw, len, &ct,
+                                     &ctx->err) < 0)
+            goto aws_fail;
+        if (p->secret && store_secret(ctx, p, &r, pw, &res) < 0)
+            goto aws_fail;
+        mt_memzero(pw, len);
+        if (p->kms)
+            values[0] = mt_buf_str(&ct);
+        if (p->secret) {
+            values[1] = res.arn;
+            values[2] = res.version_id;
+        }
+        if (p->hash)
+            values[3] = mt_buf_str(&ver);
+        if (p->json) {
+            if (json_object(ctx, names, values, 4, render, REMOTE_RENDER_MAX) < 0)
+                goto out;
+            if (fputs(render, stdout) == EOF || fputs(i + 1 < p->count ? ",\n" : "\n", stdout) == EOF)
+                goto io;
+            mt_memzero(render, strlen(render));
+        } else {
+            size_t k;
+            for (k = 0; k < 4; k++)
+                if (values[k] && ((line.len && mt_buf_addc(&line, '\t') < 0) ||
+                                  mt_buf_adds(&line, values[k]) < 0)) {
+                    mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
+                    goto out;
+                }
+            if (mt_buf_addc(&line, '\n') < 0) {
+                mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
+                goto out;
+            }
+            if (fwrite(line.p, 1, line.len, stdout) != line.len)
+                goto io;
+        }
+    }
+    if (p->json && fputs("]\n", stdout) == EOF)
+        goto io;
+    rc = 0;
+    goto out;
+aws_fail:
+    auth_hint(ctx, &r);
+    goto out;
+io:
+    mt_err_sys(&ctx->err, MT_E_IO, errno, "cannot write to stdout");
+out:
+    if (pw)
+        sodium_free(pw); /* wipes */
+    if (render)
+        sodium_free(render);
+    mt_buf_release(&ver);
+    mt_buf_release(&ct);
+    mt_buf_release(&line);
+    mt_kms_sm_result_release(&res);
+    mt_pwgen_release(&g);
+    remote_release(&r);
+    return rc;
+}
+
 static int run_mkpassword(struct mt_ctx *ctx)
 {
     struct plan p;
+    int rc;
 
-    if (make_plan(ctx, &p) < 0)
+    if (make_plan(ctx, &p) < 0) {
+        plan_release(&p);
         return -1;
-    /* Both need the AWS transport (KMS Encrypt, Secrets Manager), which is not linked yet. Say
-     * so rather than print something that looks like a result. */
-    if (p.kms)
-        return mt_err_set(&ctx->err, MT_E_IO, "--kms is not available in this build yet");
-    if (p.secret)
-        return mt_err_set(&ctx->err, MT_E_IO, "--secret is not available in this build yet");
-    return generate(ctx, &p);
+    }
+    rc = p.kms || p.secret ? generate_remote(ctx, &p) : generate(ctx, &p);
+    plan_release(&p);
+    return rc;
 }
 
 static const struct mt_opt mkpassword_opts[] = {
@@ -396,5 +679,13 @@ const struct mt_cmd mt_cmd_mkpassword = {
     "sampling: no modulo bias); every enabled class appears at least once. With --hash each\n"
     "line is the password, a tab and the verifier a database stores: PostgreSQL\n"
     "SCRAM-SHA-256$4096:..., MySQL/MariaDB *HEX, or MySQL 8 caching_sha2_password as a 0x...\n"
-    "literal. --symbol-set takes printable ASCII punctuation only and implies --symbols.",
+    "literal. --symbol-set takes printable ASCII punctuation only and implies --symbols.\n"
+    "\n"
+    "--kms KEY prints the base64 KMS ciphertext of each password instead (decrypt with\n"
+    "'mytools kms decrypt'). --secret NAME stores {\"username\",\"password\"} (plus engine,\n"
+    "host, port, dbname of the database named by --env/--database) as the secret's value and\n"
+    "prints its ARN and version id, tab-separated; an existing secret is an error (exit 1,\n"
+    "nothing changed) unless --overwrite adds a new version, which becomes AWSCURRENT. With\n"
+    "either, --hash appends the verifier after a tab and the password is never printed; the\n"
+    "JSON objects then carry ciphertext, secret_arn, version_id and verifier as they apply.",
 };

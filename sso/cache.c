@@ -35,7 +35,8 @@ static size_t utf8_decode(const unsigned char *s, unsigned long *cp)
     }
     if ((s[0] & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
         *cp = ((s[0] & 0x0ful) << 12) | ((s[1] & 0x3ful) << 6) | (s[2] & 0x3f);
-        return *cp >= 0x800 ? 3 : 0;
+        /* UTF-8 encoded surrogates are invalid (Python's decoder rejects them) */
+        return *cp >= 0x800 && (*cp < 0xd800 || *cp > 0xdfff) ? 3 : 0;
     }
     if ((s[0] & 0xf8) == 0xf0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
         (s[3] & 0xc0) == 0x80) {

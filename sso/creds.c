@@ -1,5 +1,6 @@
-/* creds.c - the credential chain, first slice (contract section 4): environment keys, an SSO
- * profile's role credentials in the AWS CLI cache, static keys in the shared files. */
+/* creds.c - the credential chain (contract section 4): environment keys, an SSO profile's role
+ * credentials (AWS CLI cache, token refresh, GetRoleCredentials, login: refresh.c), static keys in
+ * the shared files. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,7 @@
 #include "common/mem.h"
 #include "common/timeutil.h"
 #include "config/aws_ini.h"
-#include "sso/sso.h"
+#include "sso/sso_int.h"
 
 static const char *nonempty(const char *s)
 {
@@ -56,40 +57,12 @@ static int from_sso_cache(const struct mt_creds_in *in, const struct mt_ini_sect
                           struct mt_creds *out, struct mt_err *err)
 {
     struct mt_sso_profile sp;
-    struct mt_buf body = MT_BUF_INIT_SECRET;
-    struct mt_err ignored = MT_ERR_INIT;
-    char name[46], *path = NULL;
-    int rc = -1;
+    int rc;
 
     memset(&sp, 0, sizeof(sp));
     if (mt_sso_profile_load(in->config, in->profile, prof, in->config_path, &sp, err) < 0)
         return -1;
-    if (mt_sso_cli_cache_name(&sp, name) < 0) {
-        mt_err_set(err, MT_E_CRYPTO, "cannot compute the SSO cache file name");
-        goto out;
-    }
-    path = mt_path_join(in->cli_cache_dir, name);
-    if (!path) {
-        mt_err_set(err, MT_E_NOMEM, "out of memory");
-        goto out;
-    }
-    if (mt_file_read(path, 1 << 20, &body, &ignored) == 0 &&
-        mt_sso_parse_cli_cache(body.p, body.len, out, &ignored) == 0) {
-        if (out->expiration - in->now > MT_SSO_EXPIRY_WINDOW) {
-            out->source = "AWS CLI SSO cache";
-            rc = 0;
-            goto out;
-        }
-        mt_creds_release(out);
-    }
-    mt_err_set(err, MT_E_AUTH,
-               "no valid SSO role credentials for profile '%s' (none cached, or less than 15 "
-               "minutes left)",
-               in->profile);
-    mt_err_hint(err, "run 'mytools sso login --profile %s'", in->profile);
-out:
-    free(path);
-    mt_buf_release(&body);
+    rc = mt_sso_role_creds(in, &sp, out, err);
     mt_sso_profile_release(&sp);
     return rc;
 }

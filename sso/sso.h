@@ -64,7 +64,126 @@ int mt_sso_parse_cli_cache(const char *json, size_t len, struct mt_creds *out, s
 /* Renders the AWS CLI's own format (one line, Python separators) into a secret buffer. */
 int mt_sso_render_cli_cache(const struct mt_creds *c, struct mt_buf *out);
 
-/* The credential chain, first slice (contract section 4). */
+/* ---- IAM Identity Center: token and registration caches (~/.aws/sso/cache), pure ---------- */
+
+/* A token cache file. Every string owned; access_token, client_secret, refresh_token are secret
+ * (wiped on release). Times are 0 when the key is absent or unparsable. */
+struct mt_sso_token {
+    char *start_url;
+    char *region;
+    char *access_token;
+    time_t expires_at;
+    char *client_id;
+    char *client_secret;
+    time_t registration_expires_at;
+    char *refresh_token;
+};
+#define MT_SSO_TOKEN_INIT {0}
+void mt_sso_token_release(struct mt_sso_token *t);
+/* Tolerant reader (sso-and-hashes.md section 2): any key order, pretty or compact, extra keys,
+ * fractional seconds and numeric offsets; trailing bytes after the first complete JSON object
+ * (an interrupted in-place rewrite by the AWS CLI) are ignored, and an object that only lacks its
+ * final '}' is salvaged. Keys of the wrong type count as absent. Returns 0 when a JSON object was
+ * read (fields may still be missing: see the predicates), -1 with MT_E_IO otherwise. */
+int mt_sso_token_parse(const char *data, size_t len, struct mt_sso_token *out,
+                       struct mt_err *err) MT_WUR;
+/* 1 if the token has an access token and an expiry that is later than now + window. */
+int mt_sso_token_valid(const struct mt_sso_token *t, time_t now, long window);
+/* 1 if botocore would refresh it: refreshToken, clientId, clientSecret and a registration that
+ * has not expired at now. */
+int mt_sso_token_can_refresh(const struct mt_sso_token *t, time_t now);
+/* The AWS CLI's own format: keys startUrl, region, accessToken, expiresAt, clientId,
+ * clientSecret, registrationExpiresAt, refreshToken (absent ones skipped), one line, Python
+ * separators, %Y-%m-%dT%H:%M:%SZ, no trailing newline. Appends to out (use a secret buffer). */
+int mt_sso_token_render(const struct mt_sso_token *t, struct mt_buf *out) MT_WUR;
+
+/* sso_registration_scopes: comma separated, items stripped, empty items dropped. */
+struct mt_sso_scopes {
+    char **v;
+    size_t n;
+    int configured; /* 0: the key is absent (JSON null in the registration cache key) */
+};
+void mt_sso_scopes_release(struct mt_sso_scopes *s);
+int mt_sso_scopes_parse(const char *configured, struct mt_sso_scopes *out) MT_WUR;
+
+/* A client registration file. client_secret is secret. */
+struct mt_sso_registration {
+    char *client_id;
+    char *client_secret;
+    time_t expires_at;
+    int auth_code; /* grantTypes contains "authorization_code" (PKCE registration) */
+};
+void mt_sso_registration_release(struct mt_sso_registration *r);
+/* Registration cache name: sha1 of json.dumps({region, scopes, session_name, startUrl, tool:
+ * "botocore"}, sort_keys=True) (configured scopes or null; session_name null for legacy). */
+int mt_sso_registration_cache_name(const struct mt_sso_profile *p, char out[46]);
+/* Same tolerance as the token reader. -1 with MT_E_IO when clientId/clientSecret/expiresAt are
+ * missing. */
+int mt_sso_registration_parse(const char *data, size_t len, struct mt_sso_registration *out,
+                              struct mt_err *err) MT_WUR;
+/* Reused if more than 15 minutes remain and its kind matches the flow (PKCE needs
+ * authorization_code in grantTypes, the device flow needs grantTypes absent). */
+int mt_sso_registration_reusable(const struct mt_sso_registration *r, int pkce, time_t now);
+/* The AWS CLI's file: {"clientId", "clientSecret", "expiresAt", "scopes"?, "grantTypes"?}.
+ * scopes are written when s is non-NULL; grantTypes for PKCE. */
+int mt_sso_registration_render(const struct mt_sso_registration *r,
+                               const struct mt_sso_scopes *s, int pkce, struct mt_buf *out) MT_WUR;
+
+/* PKCE (RFC 7636 S256): base64url(SHA-256(verifier)) without padding into out (44 bytes). */
+void mt_sso_pkce_challenge(const char *verifier, char out[44]);
+/* application/x-www-form-urlencoded value as Python's urlencode (quote_plus): unreserved
+ * A-Z a-z 0-9 _ . - ~ kept, space as '+', everything else %XX. Appends. */
+int mt_sso_form_encode(struct mt_buf *out, const char *s) MT_WUR;
+
+/* ---- IAM Identity Center: network, login, lock (edges) -------------------------------------- */
+
+struct mt_http;
+
+/* How sso/ reaches the services without knowing cmd/: an HTTP handle (shared, connection reuse)
+ * and base URLs for MT_SVC_SSO / MT_SVC_SSO_OIDC in a region. */
+struct mt_sso_net {
+    struct mt_http *(*http)(void *ud, struct mt_err *err);
+    /* caller frees the result; NULL with err set */
+    char *(*endpoint)(void *ud, const char *service, const char *region, struct mt_err *err);
+    const char *ca_bundle; /* NULL: the system store */
+    void (*debug)(void *ud, const char *line); /* -v lines (never a secret); may be NULL */
+    void *ud;
+};
+
+/* Where login flows talk to the person. Never given a secret. */
+struct mt_sso_ui {
+    void (*out)(void *ud, const char *text); /* text as is (newlines included) */
+    void *ud;
+};
+
+struct mt_sso_login_opts {
+    int use_device_code; /* device flow even for sso_session profiles */
+    int no_browser;      /* only print the URL */
+    const char *browser; /* $BROWSER, or NULL: xdg-open, else open */
+};
+
+/* Logs in (sso-and-hashes.md section 4): PKCE authorization code for sso_session profiles,
+ * device code for legacy ones or with use_device_code; registration cache reuse; writes the
+ * registration and token files atomically (0600, directories 0700). p needs start_url and region
+ * (session_name and scopes when set); account and role are not used. MT_E_AUTH when the
+ * authorization expired or was refused, MT_E_HTTP/MT_E_AWS for service failures. */
+int mt_sso_login(const struct mt_sso_profile *p, const char *sso_cache_dir,
+                 const struct mt_sso_net *net, const struct mt_sso_ui *ui,
+                 const struct mt_sso_login_opts *opts, struct mt_err *err) MT_WUR;
+
+/* Loads the SSO settings `sso login` needs: a profile (sso_session or legacy sso_start_url +
+ * sso_region; account and role optional) or, with session set, an [sso-session] alone. */
+int mt_sso_login_config(const struct mt_ini *cfg, const char *profile, const char *session,
+                        const char *cfg_path, struct mt_sso_profile *out, struct mt_err *err) MT_WUR;
+
+/* `sso logout` (as `aws sso logout`): every file in sso_cache_dir whose JSON has accessToken is
+ * deleted (portal POST /logout first, when it names a region; failures ignored); every
+ * cli_cache_dir/ *.json with "ProviderType": "sso" is deleted. Registration files stay.
+ * Counts go to *tokens / *creds. */
+int mt_sso_logout(const char *sso_cache_dir, const char *cli_cache_dir,
+                  const struct mt_sso_net *net, int *tokens, int *creds, struct mt_err *err) MT_WUR;
+
+/* The credential chain (contract section 4). */
 struct mt_creds_in {
     const char *profile;     /* resolved profile name (never NULL) */
     int profile_chosen;      /* --profile or the config chose it: environment keys are ignored */
@@ -74,6 +193,13 @@ struct mt_creds_in {
     const char *env_access_key_id, *env_secret_access_key, *env_session_token, *env_expiration;
     const char *cli_cache_dir; /* ~/.aws/cli/cache */
     time_t now;
+    /* SSO refresh, GetRoleCredentials and login; with sso NULL only the role credentials cache
+     * is used (then MT_E_AUTH with the login hint). */
+    const struct mt_sso_net *sso;
+    const char *sso_cache_dir; /* ~/.aws/sso/cache */
+    int interactive;           /* stdin and stderr are terminals: log in when nothing else works */
+    const struct mt_sso_ui *ui; /* login messages (cmd/ sends them to stderr) */
+    const char *browser;        /* $BROWSER */
 };
 int mt_creds_resolve(const struct mt_creds_in *in, struct mt_creds *out, struct mt_err *err);
 

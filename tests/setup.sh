@@ -7,7 +7,7 @@ pkgs=(
   build-essential cmake pkg-config clang
   libssl-dev libcurl4-openssl-dev libyaml-dev libcjson-dev libsodium-dev libreadline-dev
   libcmocka-dev
-  faketime pwgen hyperfine time xclip xvfb mandoc openssl
+  faketime pwgen hyperfine time xclip xvfb mandoc openssl strace
   postgresql mariadb-server mariadb-client
   python3
 )

@@ -1,0 +1,129 @@
+/* logout.c - `sso logout` as `aws sso logout` does it (edge; sso-and-hashes.md section 2):
+ * every token file (JSON with accessToken) in ~/.aws/sso/cache is revoked at the portal (when it
+ * names a region) and deleted; every ~/.aws/cli/cache/ *.json with "ProviderType": "sso" is
+ * deleted. Client registrations stay. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/file.h"
+#include "sso/sso_int.h"
+
+static int is_regular(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && !strcmp(s + a - b, suf);
+}
+
+static int logout_tokens(const char *dir, const struct mt_sso_net *net, int *count,
+                         struct mt_err *err)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+
+    if (!d) {
+        if (errno == ENOENT)
+            return 0;
+        return mt_err_sys(err, MT_E_IO, errno, "cannot read '%s'", dir);
+    }
+    while ((de = readdir(d))) {
+        struct mt_buf body = MT_BUF_INIT_SECRET;
+        struct mt_sso_token t = MT_SSO_TOKEN_INIT;
+        struct mt_err e = MT_ERR_INIT;
+        char *path;
+
+        if (de->d_name[0] == '.')
+            continue;
+        path = mt_path_join(dir, de->d_name);
+        if (!path) {
+            closedir(d);
+            return mt_err_set(err, MT_E_NOMEM, "out of memory");
+        }
+        if (is_regular(path) && mt_file_read(path, MT_SSO_MAX_FILE, &body, &e) == 0 &&
+            mt_sso_token_parse(body.p, body.len, &t, &e) == 0 && t.access_token) {
+            if (t.region && net && mt_sso_portal_logout(net, t.region, t.access_token, &e) < 0 &&
+                net->debug)
+                net->debug(net->ud, "sso: portal logout failed (ignored)");
+            if (unlink(path) == 0)
+                (*count)++;
+            else if (errno != ENOENT) {
+                mt_err_sys(err, MT_E_IO, errno, "cannot delete '%s'", path);
+                free(path);
+                mt_sso_token_release(&t);
+                mt_buf_release(&body);
+                closedir(d);
+                return -1;
+            }
+        }
+        free(path);
+        mt_sso_token_release(&t);
+        mt_buf_release(&body);
+    }
+    closedir(d);
+    return 0;
+}
+
+static int logout_creds(const char *dir, int *count, struct mt_err *err)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+
+    if (!d) {
+        if (errno == ENOENT)
+            return 0;
+        return mt_err_sys(err, MT_E_IO, errno, "cannot read '%s'", dir);
+    }
+    while ((de = readdir(d))) {
+        struct mt_buf body = MT_BUF_INIT_SECRET;
+        struct mt_err e = MT_ERR_INIT;
+        cJSON *root = NULL;
+        const cJSON *pt;
+        char *path;
+
+        if (de->d_name[0] == '.' || !ends_with(de->d_name, ".json"))
+            continue;
+        path = mt_path_join(dir, de->d_name);
+        if (!path) {
+            closedir(d);
+            return mt_err_set(err, MT_E_NOMEM, "out of memory");
+        }
+        if (is_regular(path) && mt_file_read(path, MT_SSO_MAX_FILE, &body, &e) == 0)
+            root = cJSON_ParseWithLength(body.p, body.len);
+        pt = root ? cJSON_GetObjectItemCaseSensitive(root, "ProviderType") : NULL;
+        if (cJSON_IsString(pt) && !strcmp(pt->valuestring, "sso")) {
+            if (unlink(path) == 0)
+                (*count)++;
+            else if (errno != ENOENT) {
+                mt_err_sys(err, MT_E_IO, errno, "cannot delete '%s'", path);
+                free(path);
+                mt_sso_json_free(root);
+                mt_buf_release(&body);
+                closedir(d);
+                return -1;
+            }
+        }
+        free(path);
+        mt_sso_json_free(root);
+        mt_buf_release(&body);
+    }
+    closedir(d);
+    return 0;
+}
+
+int mt_sso_logout(const char *sso_cache_dir, const char *cli_cache_dir,
+                  const struct mt_sso_net *net, int *tokens, int *creds, struct mt_err *err)
+{
+    *tokens = *creds = 0;
+    if (logout_tokens(sso_cache_dir, net, tokens, err) < 0)
+        return -1;
+    return logout_creds(cli_cache_dir, creds, err);
+}
