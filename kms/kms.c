@@ -148,8 +148,10 @@ char *mt_kms_key_id(const char *k, struct mt_err *err)
             return NULL;
         }
         out = malloc(n + 7);
-        if (out)
-            snprintf(out, n + 7, "alias/%s", k);
+        if (out) {
+            memcpy(out, "alias/", 6);
+            memcpy(out + 6, k, n + 1);
+        }
     }
     if (!out)
         nomem(err);
