@@ -56,8 +56,12 @@ static struct mt_http *get_http(const struct mt_sso_net *net, struct mt_err *err
     return h;
 }
 
-int mt_sso_oidc_post(const struct mt_sso_net *net, const char *region, const char *path,
-                     const struct mt_buf *body, struct mt_http_resp *resp, struct mt_err *err)
+/* One SSO call (OIDC or portal; both unsigned): resolve the endpoint, join the path, send with
+ * retries and one header (content type, or the bearer token marked secret). */
+static int sso_call(const struct mt_sso_net *net, const char *service, const char *region,
+                    const char *method, const char *path, const char *hname, const char *hvalue,
+                    int hsecret, const struct mt_buf *body, struct mt_http_resp *resp,
+                    struct mt_err *err)
 {
     struct mt_http *h = get_http(net, err);
     char *base = NULL, *url = NULL;
@@ -66,7 +70,7 @@ int mt_sso_oidc_post(const struct mt_sso_net *net, const char *region, const cha
 
     if (!h)
         return -1;
-    base = net->endpoint(net->ud, MT_SVC_SSO_OIDC, region, err);
+    base = net->endpoint(net->ud, service, region, err);
     if (!base)
         return -1;
     url = join_url(base, path);
@@ -75,10 +79,11 @@ int mt_sso_oidc_post(const struct mt_sso_net *net, const char *region, const cha
         goto out;
     }
     memset(&c, 0, sizeof(c));
-    c.method = "POST";
+    c.method = method;
     c.url = url;
-    c.hdr[0].name = "Content-Type";
-    c.hdr[0].value = "application/json";
+    c.hdr[0].name = hname;
+    c.hdr[0].value = hvalue;
+    c.hdr[0].secret = hsecret;
     c.nhdr = 1;
     c.body = body;
     c.ca_bundle = net->ca_bundle;
@@ -87,6 +92,13 @@ out:
     free(base);
     free(url);
     return rc;
+}
+
+int mt_sso_oidc_post(const struct mt_sso_net *net, const char *region, const char *path,
+                     const struct mt_buf *body, struct mt_http_resp *resp, struct mt_err *err)
+{
+    return sso_call(net, MT_SVC_SSO_OIDC, region, "POST", path, "Content-Type",
+                    "application/json", 0, body, resp, err);
 }
 
 void mt_sso_created_release(struct mt_sso_created *c)
@@ -154,34 +166,8 @@ static int portal_call(const struct mt_sso_net *net, const char *region, const c
                        const char *path_query, const char *access_token,
                        struct mt_http_resp *resp, struct mt_err *err)
 {
-    struct mt_http *h = get_http(net, err);
-    char *base = NULL, *url = NULL;
-    struct call c;
-    int rc = -1;
-
-    if (!h)
-        return -1;
-    base = net->endpoint(net->ud, MT_SVC_SSO, region, err);
-    if (!base)
-        return -1;
-    url = join_url(base, path_query);
-    if (!url) {
-        mt_err_set(err, MT_E_NOMEM, "out of memory");
-        goto out;
-    }
-    memset(&c, 0, sizeof(c));
-    c.method = method;
-    c.url = url;
-    c.hdr[0].name = "x-amz-sso_bearer_token";
-    c.hdr[0].value = access_token;
-    c.hdr[0].secret = 1;
-    c.nhdr = 1;
-    c.ca_bundle = net->ca_bundle;
-    rc = mt_http_call_retry(h, prepare, &c, resp, err);
-out:
-    free(base);
-    free(url);
-    return rc;
+    return sso_call(net, MT_SVC_SSO, region, method, path_query, "x-amz-sso_bearer_token",
+                    access_token, 1, NULL, resp, err);
 }
 
 int mt_sso_get_role_credentials(const struct mt_sso_net *net, const struct mt_sso_profile *p,
