@@ -451,7 +451,7 @@ class Helpers(unittest.TestCase):
         self.assertEqual(os.stat(MOTO.key_file).st_mode & 0o777, 0o600)
         self.assertEqual(MOTO.unsigned_status, 500)     # moto's answer to a request without a signature
         self.assertEqual(MOTO.sts_error_code(MOTO.access_key_id, "x" * 40), "SignatureDoesNotMatch")
-        self.assertEqual(MOTO.sts_error_code("AKIAXXXXXXXXXXXXXXXX", "x" * 40), "InvalidClientTokenId")
+        self.assertEqual(MOTO.sts_error_code("AKIAEXAMPLEINVALID00", "x" * 40), "InvalidClientTokenId")
 
     def test_temphome_env_and_run(self):
         os.environ["AWS_PROFILE"] = "leak"
