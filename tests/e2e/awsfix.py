@@ -504,3 +504,26 @@ def write_browser_script(directory, ca_pem, name="browser.sh"):
                 ">>'%s.log' 2>&1 & ) >/dev/null 2>&1\nexit 0\n" % (ca_pem, p))
     os.chmod(p, 0o700)
     return p
+
+
+# ------------------------------------------------------------------------------------------------
+# The whole SSO stack for a test module
+# ------------------------------------------------------------------------------------------------
+
+def start_sso_stack():
+    """moto (signature checking on) plus the fake IAM Identity Center minting its credentials.
+    Returns (moto, fake); stop both with stop_sso_stack. Nothing is left running on failure."""
+    import fake_sso  # beside this file; imported here so awsfix alone stays light
+    moto = Moto().start()
+    try:
+        return moto, fake_sso.FakeSSO(moto=moto).start()
+    except Exception:
+        moto.stop()
+        raise
+
+
+def stop_sso_stack(moto, fake):
+    if fake:
+        fake.stop()
+    if moto:
+        moto.stop()

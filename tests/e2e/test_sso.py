@@ -41,19 +41,11 @@ FAKE = None
 
 def setUpModule():
     global MOTO, FAKE
-    MOTO = awsfix.Moto().start()
-    try:
-        FAKE = fake_sso.FakeSSO(moto=MOTO).start()
-    except Exception:
-        MOTO.stop()
-        raise
+    MOTO, FAKE = awsfix.start_sso_stack()
 
 
 def tearDownModule():
-    if FAKE:
-        FAKE.stop()
-    if MOTO:
-        MOTO.stop()
+    awsfix.stop_sso_stack(MOTO, FAKE)
 
 
 def secrets_of(fields):
