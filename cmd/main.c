@@ -14,6 +14,7 @@
 #include "cmd/clipboard.h"
 #include "cmd/cmd_int.h"
 #include "common/hash.h"
+#include "common/http.h"
 #include "common/mem.h"
 
 #ifndef MT_VERSION
@@ -107,6 +108,11 @@ static int print_version(void)
     printf("%s\n", mt_crypto_lib_version());
     printf("libyaml %s\n", yaml_get_version_string());
     printf("cJSON %s\n", cJSON_Version());
+    /* loaded on demand (dlopen); --version is the one place that loads it without a request */
+    {
+        const char *cv = mt_http_libcurl_version();
+        printf("libcurl %s\n", cv ? cv : "(not loadable: AWS requests will fail)");
+    }
     return 0;
 }
 

@@ -437,6 +437,7 @@ class ListAndDispatch(Base):
         self.assertRegex(out[0], r"^mytools \d+\.\d+\.\d+$")
         self.assertTrue(any(l.startswith("libsodium ") for l in out))
         self.assertTrue(any(l.startswith("OpenSSL ") for l in out))
+        self.assertTrue(any(re.match(r"^libcurl \d+\.\d+", l) for l in out), out)
 
     def test_install_links_and_applets(self):
         d = tempfile.mkdtemp(dir=self.home.path)
