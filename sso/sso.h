@@ -148,6 +148,9 @@ struct mt_sso_net {
     const char *ca_bundle; /* NULL: the system store */
     void (*debug)(void *ud, const char *line); /* -v lines (never a secret); may be NULL */
     void *ud;
+    /* Seconds to add to the local clock when signing (server Date minus local time), learned
+     * from a clock-skew rejection and shared by every signer of the run; may be NULL. */
+    long *clock_skew;
 };
 
 /* Where login flows talk to the person. Never given a secret. */
