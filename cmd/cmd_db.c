@@ -11,6 +11,7 @@
 
 #include "cmd/aws.h"
 #include "cmd/clipboard.h"
+#include "cmd/pick.h"
 #include "cmd/dbcommon.h"
 #include "common/file.h"
 #include "common/mem.h"
@@ -97,6 +98,8 @@ int mt_db_prepare(struct mt_ctx *ctx, struct mt_dbtoken *d)
     in.aws_default_region = nonempty(getenv("AWS_DEFAULT_REGION"));
     in.home = mt_home_dir();
 
+    if (mt_pick_target(ctx, &d->cfg, &in.env, &in.database, in.host) < 0)
+        return -1;
     if (!in.env && !in.database && !in.host) {
         mt_err_set(&ctx->err, MT_E_USAGE, "no database given: use --env and --database, or "
                                           "--host and --user");

@@ -93,6 +93,9 @@ void mt_config_release(struct mt_config *cfg);
 /* The environment whose name or alias is name_or_alias (exact, case-sensitive), or NULL.
  * Borrowed from cfg. */
 const struct mt_cfg_env *mt_config_find_env(const struct mt_config *cfg, const char *name_or_alias);
+/* The error for an environment name the config does not know: MT_E_CONFIG "unknown environment
+ * 'x' (known: ...)" with a "did you mean" hint. Returns -1. */
+int mt_config_unknown_env(const struct mt_config *cfg, const char *want, struct mt_err *err);
 /* The database called name in env, or NULL. Borrowed. */
 const struct mt_cfg_db *mt_config_find_db(const struct mt_cfg_env *env, const char *name);
 

@@ -147,6 +147,11 @@ static int unknown_env(const struct mt_config *cfg, const char *want, struct mt_
     return -1;
 }
 
+int mt_config_unknown_env(const struct mt_config *cfg, const char *want, struct mt_err *err)
+{
+    return unknown_env(cfg, want, err);
+}
+
 static int unknown_db(const struct mt_cfg_env *env, const char *want, struct mt_err *err)
 {
     char known[200];
