@@ -120,7 +120,7 @@ int mt_db_prepare(struct mt_ctx *ctx, struct mt_dbtoken *d)
         mt_aws_creds(&d->aws) < 0)
         return -1;
     c = &d->aws.creds;
-    d->now = mt_clock_now();
+    d->now = mt_aws_now(&d->aws); /* corrected by the server clock STS reported */
     sc.access_key_id = c->access_key_id;
     sc.secret_access_key = c->secret_access_key;
     sc.session_token = c->session_token;
