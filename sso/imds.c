@@ -42,7 +42,8 @@ static int imds_do(const struct imds *m, const char *method, const char *path,
         hdr[0] = (struct mt_http_header){"x-aws-ec2-metadata-token", m->token, 1};
     req.headers = hdr;
     req.nheaders = !strcmp(method, "PUT") || m->token ? 1 : 0;
-    req.body = "";
+    if (!strcmp(method, "PUT"))
+        req.body = "";
     req.connect_timeout_ms = m->timeout_ms;
     req.timeout_ms = m->timeout_ms;
     req.max_response = 65536;
