@@ -13,6 +13,7 @@
 #include "common/timeutil.h"
 #include "cmd/prompt.h"
 #include "config/aws_ini.h"
+#include "config/config.h"
 
 static const char *nonempty(const char *s)
 {
@@ -43,42 +44,34 @@ int mt_aws_select(struct mt_aws *a, const char *config_profile, const char *conf
 {
     struct mt_ctx *ctx = a->ctx;
     const struct mt_ini_section *prof;
-    const char *p, *r = NULL;
+    const char *p, *r = NULL, *psrc = NULL;
+    struct mt_pick_in pk;
 
     free(a->profile);
     free(a->region);
     free(a->ca_bundle);
     a->profile = a->region = a->ca_bundle = NULL;
     a->region_source = NULL;
-    a->profile_chosen = 1;
-    if (nonempty(ctx->profile))
-        p = ctx->profile;
-    else if (nonempty(config_profile))
-        p = config_profile;
-    else {
-        a->profile_chosen = 0;
-        p = nonempty(getenv("AWS_PROFILE"));
-        if (!p)
-            p = "default";
-    }
+    /* the one precedence (config/resolve.c mt_pick_profile / mt_pick_region) */
+    memset(&pk, 0, sizeof(pk));
+    pk.flag = ctx->profile;
+    pk.config = config_profile;
+    pk.config_level = "config";
+    pk.env1 = getenv("AWS_PROFILE");
+    p = mt_pick_profile(&pk, &psrc, &a->profile_chosen);
     a->profile = strdup(p);
     if (!a->profile)
         return oom(a);
     prof = mt_ini_profile(a->config, a->profile);
 
-    if (nonempty(ctx->region)) {
-        r = ctx->region;
-        a->region_source = "--region";
-    } else if (nonempty(config_region)) {
-        r = config_region;
-        a->region_source = "config";
-    } else if ((r = nonempty(getenv("AWS_REGION")))) {
-        a->region_source = "AWS_REGION";
-    } else if ((r = nonempty(getenv("AWS_DEFAULT_REGION")))) {
-        a->region_source = "AWS_DEFAULT_REGION";
-    } else if (prof && (r = nonempty(mt_ini_get(prof, "region")))) {
-        a->region_source = "profile";
-    }
+    memset(&pk, 0, sizeof(pk));
+    pk.flag = ctx->region;
+    pk.config = config_region;
+    pk.config_level = "config";
+    pk.env1 = getenv("AWS_REGION");
+    pk.env2 = getenv("AWS_DEFAULT_REGION");
+    pk.aws_profile_region = prof ? mt_ini_get(prof, "region") : NULL;
+    r = mt_pick_region(&pk, &a->region_source);
     if (r && !(a->region = strdup(r)))
         return oom(a);
 
