@@ -12,6 +12,7 @@
 #include "cmd/aws.h"
 #include "cmd/clipboard.h"
 #include "cmd/dbcommon.h"
+#include "cmd/out.h"
 #include "common/file.h"
 #include "common/mem.h"
 #include "common/timeutil.h"
@@ -200,11 +201,19 @@ static void print_client_command(FILE *f, const struct mt_target *t)
 
 static void print_connect_line(FILE *f, const struct mt_target *t)
 {
+    struct mt_buf b = MT_BUF_INIT;
+    int ok;
     if (t->env && t->database)
-        fprintf(f, "  mytools db connect -e %s -d %s\n", t->env, t->database);
+        ok = !mt_buf_adds(&b, "  mytools db connect -e ") && !mt_shq(&b, t->env) &&
+             !mt_buf_adds(&b, " -d ") && !mt_shq(&b, t->database);
     else
-        fprintf(f, "  mytools db connect --host %s --port %d --user %s --region %s --engine %s\n",
-                t->host, t->port, t->user, t->region, t->engine);
+        ok = !mt_buf_adds(&b, "  mytools db connect --host ") && !mt_shq(&b, t->host) &&
+             !mt_buf_addf(&b, " --port %d --user ", t->port) && !mt_shq(&b, t->user) &&
+             !mt_buf_adds(&b, " --region ") && !mt_shq(&b, t->region) &&
+             !mt_buf_adds(&b, " --engine ") && !mt_shq(&b, t->engine);
+    if (ok)
+        fprintf(f, "%s\n", b.p);
+    mt_buf_release(&b);
 }
 
 static int out_text(struct mt_ctx *ctx, struct mt_dbtoken *d, int clipboard)
@@ -224,16 +233,17 @@ static int out_text(struct mt_ctx *ctx, struct mt_dbtoken *d, int clipboard)
         }
     }
     fmt_local(d->expires_at, when, sizeof(when));
-    printf("RDS IAM token for %s@%s:%d", d->t.user, d->t.host, d->t.port);
+    printf("RDS IAM token for %s@%s:%d", mt_tx(d->t.user), mt_tx(d->t.host), d->t.port);
     if (d->t.env)
-        printf(" (%s/%s)", d->t.env, d->t.database);
-    printf("\n  region %s, profile %s, engine %s\n", d->t.region, d->t.profile, d->t.engine);
+        printf(" (%s/%s)", mt_tx(d->t.env), mt_tx(d->t.database));
+    printf("\n  region %s, profile %s, engine %s\n", mt_tx(d->t.region), mt_tx(d->t.profile),
+           mt_tx(d->t.engine));
     printf("  expires %s (in %ld min)\n", when, (left + 59) / 60);
     if (d->creds_short)
         printf("  warning: the AWS credentials expire first; the token lasts only %ld min\n",
                (left + 59) / 60);
     if (copied) {
-        printf("  copied to the clipboard (%s)", backend);
+        printf("  copied to the clipboard (%s)", mt_tx(backend));
         if (d->t.clipboard_clear > 0)
             printf("; cleared in %d s", d->t.clipboard_clear);
         printf("\n");
@@ -243,7 +253,7 @@ static int out_text(struct mt_ctx *ctx, struct mt_dbtoken *d, int clipboard)
             mt_warn(ctx, "%s", cerr.msg);
     } else {
         if (clipboard)
-            printf("  clipboard: %s; the token follows\n", cerr.msg);
+            printf("  clipboard: %s; the token follows\n", mt_tx(cerr.msg));
         printf("\n%s\n", d->token.p);
     }
     printf("\nconnect (paste the token at the password prompt):\n");
@@ -452,9 +462,9 @@ static int run_list(struct mt_ctx *ctx)
                 cJSON_AddItemToArray(jal, cJSON_CreateString(e->aliases[k]));
             jdbs = cJSON_AddArrayToObject(je, "databases");
         } else {
-            printf("%s", e->name);
+            printf("%s", mt_tx(e->name));
             for (k = 0; k < e->naliases; k++)
-                printf("%s%s", k ? ", " : " (aliases: ", e->aliases[k]);
+                printf("%s%s", k ? ", " : " (aliases: ", mt_tx(e->aliases[k]));
             printf("%s\n", e->naliases ? ")" : "");
         }
         for (j = 0; j < e->ndbs; j++) {
@@ -477,10 +487,9 @@ static int run_list(struct mt_ctx *ctx)
                 ADDS("dbname", t.name);
 #undef ADDS
             } else {
-                printf("  %-20s %s:%d  %s  user %s  profile %s  region %s\n", e->dbs[j].name,
-                       t.host ? t.host : "?", t.port, t.engine ? t.engine : "?",
-                       t.user ? t.user : "?", t.profile ? t.profile : "?",
-                       t.region ? t.region : "?");
+                printf("  %-20s %s:%d  %s  user %s  profile %s  region %s\n",
+                       mt_tx(e->dbs[j].name), mt_tx(t.host), t.port, mt_tx(t.engine),
+                       mt_tx(t.user), mt_tx(t.profile), mt_tx(t.region));
             }
             mt_target_release(&t);
         }
