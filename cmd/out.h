@@ -13,5 +13,7 @@ const char *mt_tx(const char *s);
  * leave the quotes as $'\xHH' (bash, zsh, ksh, POSIX 2024 sh), so the line stays one printed
  * line and means exactly s. 0 or -1 (memory). */
 int mt_shq(struct mt_buf *out, const char *s) MT_WUR;
+/* The same, always quoted (--format env: every value single-quoted, contract 5). */
+int mt_shq_always(struct mt_buf *out, const char *s) MT_WUR;
 
 #endif

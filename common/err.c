@@ -100,14 +100,22 @@ int mt_err_exit_code(const struct mt_err *err)
 
 void mt_err_sanitize(char *dst, size_t dstsz, const char *src, size_t srclen)
 {
-    size_t i = 0, j = 0, bad;
+    size_t i = 0, j = 0, len;
+    int bad;
     if (!dstsz)
         return;
     srclen = strnlen(src, srclen);
-    while (i < srclen && j + 1 < dstsz) {
-        bad = mt_term_unsafe_len(src + i, srclen - i); /* the rule shared with stdout */
-        dst[j++] = bad ? '?' : src[i];
-        i += bad ? bad : 1;
+    while (i < srclen) {
+        len = mt_term_unit(src + i, srclen - i, &bad); /* the rule shared with stdout */
+        if (j + (bad ? 1 : len) >= dstsz)
+            break; /* never half a character */
+        if (bad)
+            dst[j++] = '?';
+        else {
+            memcpy(dst + j, src + i, len);
+            j += len;
+        }
+        i += len;
     }
     dst[j] = '\0';
 }

@@ -30,45 +30,52 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     return len;
 }
 
-size_t mt_term_unsafe_len(const char *s, size_t n)
+size_t mt_term_unit(const char *s, size_t n, int *unsafe)
 {
     const unsigned char *u = (const unsigned char *)s;
+    size_t len;
+    *unsafe = 1;
     if (!n)
         return 0;
     if (u[0] < 0x20 || u[0] == 0x7f)
         return 1;
-    if (u[0] < 0x80)
-        return 0;
     if (u[0] == 0xc2 && n >= 2 && u[1] >= 0x80 && u[1] <= 0x9f)
         return 2; /* C1 control */
-    return utf8_len(u, n) ? 0 : 1;
+    if (!(len = utf8_len(u, n)))
+        return 1;
+    *unsafe = 0;
+    return len;
 }
 
 int mt_term_has_unsafe(const char *s)
 {
-    size_t n = s ? strlen(s) : 0, i;
-    for (i = 0; i < n; i++)
-        if (mt_term_unsafe_len(s + i, n - i))
+    size_t n = s ? strlen(s) : 0, i = 0;
+    int bad;
+    while (i < n) {
+        i += mt_term_unit(s + i, n - i, &bad);
+        if (bad)
             return 1;
+    }
     return 0;
 }
 
 int mt_term_escape(struct mt_buf *out, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t i = 0, start = 0, bad, k;
+    size_t i = 0, start = 0, len, k;
+    int bad;
 
     if (mt_buf_add(out, "", 0) < 0) /* an empty input still yields "" */
         return -1;
     while (i < n) {
-        bad = mt_term_unsafe_len(s + i, n - i);
+        len = mt_term_unit(s + i, n - i, &bad);
         if (!bad) {
-            i++;
+            i += len;
             continue;
         }
         if (mt_buf_add(out, s + start, i - start) < 0)
             return -1;
-        for (k = 0; k < bad; k++) {
+        for (k = 0; k < len; k++) {
             unsigned char c = (unsigned char)s[i + k];
             const char *named = c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t"
                               : c == 0x1b ? "\\e" : NULL;
@@ -76,7 +83,7 @@ int mt_term_escape(struct mt_buf *out, const char *s, size_t n)
             if (named ? mt_buf_add(out, named, 2) < 0 : mt_buf_add(out, x, 4) < 0)
                 return -1;
         }
-        i += bad;
+        i += len;
         start = i;
     }
     return mt_buf_add(out, s + start, n - start);

@@ -5,7 +5,7 @@
  * 0xc2 0x80-0x9f) and any byte that is not part of well-formed UTF-8 (a lone 0x9b is CSI on an
  * 8-bit terminal). mt_err_sanitize() (stderr) replaces each unsafe unit with '?';
  * mt_term_escape() (human-readable stdout) writes it visibly as \n, \r, \t, \e or \xHH.
- * One rule, mt_term_unsafe_len(), decides for both. */
+ * One rule, mt_term_unit(), decides for both. */
 #ifndef MT_COMMON_TERM_H
 #define MT_COMMON_TERM_H
 
@@ -13,9 +13,9 @@
 
 #include "common/buf.h"
 
-/* 0 when s[0] starts a safe character; else the length (1 or 2) of the unsafe unit at s.
- * n is the number of bytes available at s (>= 1). */
-size_t mt_term_unsafe_len(const char *s, size_t n);
+/* The length (>= 1; 0 only when n is 0) of the unit at s: one UTF-8 character, or one unsafe
+ * unit; *unsafe says which. n is the number of bytes available at s. */
+size_t mt_term_unit(const char *s, size_t n, int *unsafe);
 /* 1 if the NUL-terminated s holds any unsafe unit. */
 int mt_term_has_unsafe(const char *s);
 /* Appends s (n bytes) to out with every unsafe unit escaped (\n \r \t \e, else \xHH per byte).

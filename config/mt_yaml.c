@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <yaml.h>
 
+#include "common/term.h"
 #include "config/config_int.h"
 
 /* ---- arena ---- */
@@ -112,7 +113,7 @@ int mt_cfg_edit_distance(const char *a, const char *b, int cap)
 /* ---- schema ---- */
 
 enum level { L_DEF = 1, L_ENV = 2, L_DB = 4, L_ALL = 7 };
-enum ktype { K_STR, K_ENGINE, K_PORT, K_COUNT, K_ALIASES, K_DATABASES };
+enum ktype { K_STR, K_CLIENT, K_ENGINE, K_PORT, K_COUNT, K_ALIASES, K_DATABASES };
 
 struct keydef {
     const char *name;
@@ -126,14 +127,14 @@ static const struct keydef keys[] = {
     {"region", K_STR, L_ALL, S_OFF(region)},
     {"profile", K_STR, L_ALL, S_OFF(profile)},
     {"engine", K_ENGINE, L_ALL, S_OFF(engine)},
-    {"ca_bundle", K_STR, L_ALL, S_OFF(ca_bundle)},
+    {"ca_bundle", K_CLIENT, L_ALL, S_OFF(ca_bundle)},
     {"clipboard", K_STR, L_ALL, S_OFF(clipboard)},
     {"clipboard_clear", K_COUNT, L_ALL, S_OFF(clipboard_clear)},
-    {"user", K_STR, L_ALL, S_OFF(user)},
+    {"user", K_CLIENT, L_ALL, S_OFF(user)},
     {"port", K_PORT, L_ALL, S_OFF(port)},
-    {"host", K_STR, L_DB, S_OFF(host)},
-    {"name", K_STR, L_DB, S_OFF(name)},
-    {"connect_host", K_STR, L_DB, S_OFF(connect_host)},
+    {"host", K_CLIENT, L_DB, S_OFF(host)},
+    {"name", K_CLIENT, L_DB, S_OFF(name)},
+    {"connect_host", K_CLIENT, L_DB, S_OFF(connect_host)},
     {"connect_port", K_PORT, L_DB, S_OFF(connect_port)},
     {"aliases", K_ALIASES, L_ENV, 0},
     {"databases", K_DATABASES, L_ENV, 0},
@@ -481,6 +482,23 @@ static int parse_str(struct yp *y, const char *key, char **out)
     return *out ? 0 : -1;
 }
 
+/* A value that reaches a database client's command line, conninfo or a printed command (issue 7
+ * defect 1): quoting covers the rest, but a leading '-' or a control character is something a
+ * client or a terminal could still read as more than a value, so the config may not say it. */
+static int parse_client_str(struct yp *y, const char *key, char **out)
+{
+    const char *v = ev_str(y);
+    size_t n = y->ev.data.scalar.length;
+    if (y->ev.type == YAML_SCALAR_EVENT && !is_null(&y->ev)) {
+        if (n && v[0] == '-')
+            return at_err(y, EV_LINE(y), EV_COL(y),
+                          "'%s' may not start with '-' (a client would read an option)", key);
+        if (mt_term_has_unsafe(v)) /* the terminal rule of common/term.h */
+            return at_err(y, EV_LINE(y), EV_COL(y), "'%s' contains a control character", key);
+    }
+    return parse_str(y, key, out);
+}
+
 static int add_name(struct yp *y, const char *name, size_t owner, int is_alias)
 {
     if (y->nnames == y->names_cap) {
@@ -624,6 +642,9 @@ static int parse_settings(struct yp *y, unsigned level, const struct where *what
         switch (k->type) {
         case K_STR:
             rc = parse_str(y, k->name, (char **)((char *)s + k->off));
+            break;
+        case K_CLIENT:
+            rc = parse_client_str(y, k->name, (char **)((char *)s + k->off));
             break;
         case K_ENGINE: {
             char *e = NULL;
