@@ -23,7 +23,6 @@
 #include "config/aws_ini.h"
 #include "sigv4/sigv4.h"
 
-#define TOKEN_LIFETIME 900
 
 static const char *nonempty(const char *s)
 {
@@ -97,6 +96,22 @@ int mt_db_prepare(struct mt_ctx *ctx, struct mt_dbtoken *d)
     if (parse_port(ctx, DB_OPT_PORT, "--port", &in.port) < 0 ||
         parse_port(ctx, DB_OPT_CONNECT_PORT, "--connect-port", &in.connect_port) < 0)
         return -1;
+    in.cache_name = nonempty(mt_args_get(&ctx->args, DB_OPT_CACHE_NAME));
+    if (mt_args_has(&ctx->args, DB_OPT_SERVERLESS))
+        in.serverless = 1;
+    if (mt_args_has(&ctx->args, DB_OPT_ADMIN))
+        in.admin = 1;
+    if (mt_args_get(&ctx->args, DB_OPT_EXPIRES_IN)) {
+        const char *v = mt_args_get(&ctx->args, DB_OPT_EXPIRES_IN);
+        char *end;
+        long n;
+        errno = 0;
+        n = strtol(v, &end, 10);
+        if (errno || end == v || *end || n < 1 || n > (long)MT_SIGV4_MAX_EXPIRES)
+            return mt_err_set(&ctx->err, MT_E_USAGE, "invalid value '%s' for --expires-in: "
+                              "expected seconds 1-%u", v, MT_SIGV4_MAX_EXPIRES);
+        in.expires_in = (int)n;
+    }
     in.aws_profile = nonempty(getenv("AWS_PROFILE"));
     in.aws_region = nonempty(getenv("AWS_REGION"));
     in.aws_default_region = nonempty(getenv("AWS_DEFAULT_REGION"));
@@ -126,15 +141,28 @@ int mt_db_prepare(struct mt_ctx *ctx, struct mt_dbtoken *d)
     sc.access_key_id = c->access_key_id;
     sc.secret_access_key = c->secret_access_key;
     sc.session_token = c->session_token;
-    rq.host = d->t.host;
-    rq.port = (unsigned)d->t.port;
-    rq.user = d->t.user;
-    rq.region = d->t.region;
-    rq.creds = &sc;
-    rq.now = d->now;
-    if (mt_sigv4_rds_token(&rq, &d->token, &ctx->err) < 0)
-        return -1;
-    d->expires_at = d->now + TOKEN_LIFETIME;
+    if (!strcmp(d->t.engine, "dsql")) {
+        struct mt_sigv4_dsql_req dq = {d->t.host, d->t.region, d->t.admin,
+                                       (unsigned)d->t.expires_in, &sc, d->now};
+        if (mt_sigv4_dsql_token(&dq, &d->token, &ctx->err) < 0)
+            return -1;
+    } else if (!strcmp(d->t.engine, "elasticache") || !strcmp(d->t.engine, "memorydb")) {
+        struct mt_sigv4_cache_req cq = {d->t.cache_name, d->t.user, d->t.region, d->t.engine,
+                                        d->t.serverless, &sc, d->now};
+        if (mt_sigv4_cache_token(&cq, &d->token, &ctx->err) < 0)
+            return -1;
+    } else {
+        rq.host = d->t.host;
+        rq.port = (unsigned)d->t.port;
+        rq.user = d->t.user;
+        rq.region = d->t.region;
+        rq.creds = &sc;
+        rq.now = d->now;
+        if (mt_sigv4_rds_token(&rq, &d->token, &ctx->err) < 0)
+            return -1;
+    }
+    /* contract 5: the earlier of signing + lifetime and the credentials' expiry, every engine */
+    d->expires_at = d->now + d->t.expires_in;
     if (c->expiration && c->expiration < d->expires_at) {
         d->expires_at = c->expiration;
         d->creds_short = 1;
@@ -668,7 +696,13 @@ out:
          0},                                                                                      \
         {DB_OPT_PORT, 0, "port", "PORT", "database port (default from the engine)", 0},           \
         {DB_OPT_USER, 0, "user", "USER", "database user for IAM authentication", 0},              \
-        {DB_OPT_ENGINE, 0, "engine", "ENGINE", "mysql, mariadb or postgres", 0},                  \
+        {DB_OPT_ENGINE, 0, "engine", "ENGINE",                                                    \
+         "mysql, mariadb, postgres, dsql, elasticache (valkey, redis) or memorydb", 0},          \
+        {DB_OPT_CACHE_NAME, 0, "cache-name", "NAME",                                              \
+         "ElastiCache/MemoryDB: replication group, serverless cache or cluster name", 0},         \
+        {DB_OPT_SERVERLESS, 0, "serverless", NULL, "ElastiCache: a serverless cache", 0},         \
+        {DB_OPT_ADMIN, 0, "admin", NULL, "DSQL: sign DbConnectAdmin (implied by user admin)", 0}, \
+        {DB_OPT_EXPIRES_IN, 0, "expires-in", "S", "DSQL: token lifetime 1-604800 s (900)", 0},   \
         {DB_OPT_CONNECT_HOST, 0, "connect-host", "HOST",                                          \
          "where clients connect (tunnel); the token is still signed for --host", 0},              \
         {DB_OPT_CONNECT_PORT, 0, "connect-port", "PORT", "port clients connect to (tunnel)", 0}
@@ -685,13 +719,17 @@ static const struct mt_opt token_opts[] = {
 
 static const char *const token_usage[] = {
     "[-e ENV -d DB | --host H --user U [--port P]] [--format text|token|json|env|url]",
-    "[--clipboard|--no-clipboard] [--region R] [--profile P] [--engine E]", NULL};
+    "[--clipboard|--no-clipboard] [--region R] [--profile P] [--engine E]",
+    "[--cache-name N] [--serverless] [--admin] [--expires-in S]", NULL};
 
 const struct mt_cmd mt_cmd_db_token = {
-    "db token", "db-token", "print or copy a 15-minute RDS IAM authentication token",
+    "db token", "db-token",
+    "print or copy an IAM database token (RDS, Aurora DSQL, ElastiCache, MemoryDB)",
     token_usage, token_opts, run_token,
-    "Signs an RDS IAM token (SigV4 query presign for rds-db, Action=connect, 900 s) with the\n"
-    "AWS credentials of the database's profile. On a terminal the token goes to the clipboard\n"
+    "Signs an RDS IAM token (SigV4 query presign for rds-db, Action=connect, 900 s), an Aurora\n"
+    "DSQL token (dsql, DbConnect or DbConnectAdmin, --expires-in) or an ElastiCache/MemoryDB\n"
+    "token (Action=connect&User=..., signed for --cache-name) with the AWS credentials of the\n"
+    "database's profile. On a terminal the token goes to the clipboard\n"
     "and a ready-to-run client command is printed; in a pipe only the token is printed.",
 };
 
@@ -712,8 +750,10 @@ static const char *const connect_usage[] = {
     "-e ENV -d DB [--region R] [--profile P] [-- CLIENT-ARGS...]", NULL};
 
 const struct mt_cmd mt_cmd_db_connect = {
-    "db connect", "db-connect", "run mysql, mariadb or psql with a fresh token", connect_usage,
+    "db connect", "db-connect",
+    "run mysql, mariadb, psql, valkey-cli or redis-cli with a fresh token", connect_usage,
     connect_opts, run_connect,
     "Runs the first client found for the engine with host, port, user, database and TLS\n"
-    "verification set, passing the token in MYSQL_PWD or PGPASSWORD (never in argv).",
+    "verification set, passing the token in MYSQL_PWD, PGPASSWORD or REDISCLI_AUTH (never in\n"
+    "argv).",
 };
