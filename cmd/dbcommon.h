@@ -22,7 +22,11 @@ enum { /* option ids shared by db token and db connect */
     DB_OPT_CONNECT_PORT,
     DB_OPT_FORMAT,
     DB_OPT_CLIPBOARD,
-    DB_OPT_NO_CLIPBOARD
+    DB_OPT_NO_CLIPBOARD,
+    DB_OPT_CACHE_NAME,
+    DB_OPT_SERVERLESS,
+    DB_OPT_ADMIN,
+    DB_OPT_EXPIRES_IN
 };
 
 struct mt_dbtoken {
