@@ -498,6 +498,26 @@ class Local(unittest.TestCase):
         self.assertIn("AWS_ACCESS_KEY_ID: not a valid AWS access key id", r.stderr)
 
 
+class SsoStatus(unittest.TestCase):
+    """sso status reads ~/.aws/config through the INI parser and escapes what it prints."""
+
+    def test_quoted_session_name_and_control_characters(self):
+        with awsfix.TempHome() as h:
+            h.write_config('[sso-session "a b"]\nsso_start_url = https://x.awsapps.com/start\x1b]0;pwned\x07\n'
+                           "sso_region = us-east-1\n\n[sso-session plain]\nsso_start_url = https://y/start\n"
+                           "sso_region = eu-west-1\n")
+            r = run(["sso", "status"], dict(h.env(), MYTOOLS_CONFIG=os.devnull))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("sso-session a b\n", r.stdout)
+            self.assertIn("sso-session plain\n", r.stdout)
+            self.assertIn("start\\e]0;pwned\\x07\n", r.stdout)
+            self.assertNotIn("\x1b", r.stdout)
+            self.assertNotIn("\x07", r.stdout)
+            j = run(["sso", "status", "--format", "json"], dict(h.env(), MYTOOLS_CONFIG=os.devnull))
+            names = [e["sso_session"] for e in json.loads(j.stdout)["sessions"]]
+            self.assertEqual(sorted(names), ["a b", "plain"])
+
+
 # ------------------------------------------------------------------------------------------------
 # IMDS inside a network namespace of its own
 # ------------------------------------------------------------------------------------------------
