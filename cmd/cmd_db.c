@@ -141,9 +141,7 @@ int mt_db_prepare(struct mt_ctx *ctx, struct mt_dbtoken *d)
         return -1;
     c = &d->aws.creds;
     d->now = mt_aws_now(&d->aws); /* corrected by the server clock STS reported */
-    sc.access_key_id = c->access_key_id;
-    sc.secret_access_key = c->secret_access_key;
-    sc.session_token = c->session_token;
+    sc = mt_creds_sigv4(c);
     if (!strcmp(d->t.engine, "dsql")) {
         struct mt_sigv4_dsql_req dq = {d->t.host, d->t.region, d->t.admin,
                                        (unsigned)d->t.expires_in, &sc, d->now};

@@ -24,6 +24,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "sigv4/sigv4.h"
 
 struct mt_ini;
 struct mt_ini_section;
@@ -41,6 +42,12 @@ struct mt_creds {
 };
 #define MT_CREDS_INIT {0}
 void mt_creds_release(struct mt_creds *c);
+/* The one way credentials reach SigV4: the borrowed view sigv4/ signs with (valid while c is). */
+static inline struct mt_sigv4_creds mt_creds_sigv4(const struct mt_creds *c)
+{
+    struct mt_sigv4_creds v = {c->access_key_id, c->secret_access_key, c->session_token};
+    return v;
+}
 
 /* The AWS CLI refuses cached role credentials with less than this left (and so do we). */
 #define MT_SSO_EXPIRY_WINDOW 900

@@ -130,9 +130,7 @@ static int sts_call(const struct mt_sso_net *net, const char *region, const stru
     st.creds = creds;
     st.body = body;
     if (creds) {
-        st.sc.access_key_id = creds->access_key_id;
-        st.sc.secret_access_key = creds->secret_access_key;
-        st.sc.session_token = creds->session_token;
+        st.sc = mt_creds_sigv4(creds);
     }
     debugf(net, "aws: sts %s (region %s%s)", action, st.region, creds ? "" : ", unsigned");
     for (tries = 0; tries < 2; tries++) {
