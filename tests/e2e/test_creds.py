@@ -204,6 +204,60 @@ class AssumeRole(StsBase):
                          ("ext-42", "1800"))
         self.check_token(r, when, creds_of(calls[0]["response"]))
 
+    def test_credential_source_ecs_container(self):
+        # the task role's credentials: real temporary ones from moto
+        task = self.moto.client("sts").assume_role(RoleArn=self.roles["R1"], RoleSessionName="task")["Credentials"]
+        with credfix.FakeContainer({"AccessKeyId": task["AccessKeyId"],
+                                    "SecretAccessKey": task["SecretAccessKey"],
+                                    "Token": task["SessionToken"],
+                                    "Expiration": task["Expiration"].strftime("%Y-%m-%dT%H:%M:%SZ")},
+                                   token="ecs-auth") as ctr:
+            self.home.write_config({"profile task": {"role_arn": self.roles["RA"],
+                                                     "credential_source": "EcsContainer"}})
+            when = pinned_now()
+            r = run(token_args() + ["--profile", "task"],
+                    self.env(AWS_CONTAINER_CREDENTIALS_FULL_URI=ctr.url + "/v1/credentials",
+                             AWS_CONTAINER_AUTHORIZATION_TOKEN="ecs-auth"),
+                    faketime=when.strftime("%Y-%m-%d %H:%M:%S"))
+            calls = self.proxy.actions("AssumeRole")
+            self.assertEqual(len(calls), 1, r.stderr)
+            self.assertIn("Credential=%s/" % task["AccessKeyId"], calls[0]["headers"]["authorization"])
+            self.assertEqual(calls[0]["headers"]["x-amz-security-token"], task["SessionToken"])
+            self.assertEqual(len(ctr.requests), 1)
+            self.check_token(r, when, creds_of(calls[0]["response"]))
+
+    def test_mfa_code_asked_on_a_terminal(self):
+        import pty
+        self.home.write_credentials({"base": {"aws_access_key_id": self.moto.access_key_id,
+                                              "aws_secret_access_key": self.moto.secret_access_key}})
+        serial = "arn:aws:iam::%s:mfa/me" % self.moto.account_id
+        self.home.write_config({"profile m": {"role_arn": self.roles["R1"], "source_profile": "base",
+                                              "mfa_serial": serial}})
+        env = self.env()
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execve(MYTOOLS, [MYTOOLS] + token_args("token") + ["--profile", "m", "--no-clipboard"], env)
+        out = b""
+        deadline = time.time() + 30
+        sent = False
+        while time.time() < deadline:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+            if not sent and b"MFA code for " + serial.encode() in out:
+                os.write(fd, b"123456\n")
+                sent = True
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+        self.assertTrue(sent, out)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0, out)
+        calls = self.proxy.actions("AssumeRole")
+        self.assertEqual((calls[0]["form"]["SerialNumber"], calls[0]["form"]["TokenCode"]), (serial, "123456"))
+
     def test_cycle_is_a_config_error_naming_it(self):
         self.home.write_config({"profile a": {"role_arn": self.roles["R1"], "source_profile": "b"},
                                 "profile b": {"role_arn": self.roles["R2"], "source_profile": "a"}})
