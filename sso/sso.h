@@ -236,10 +236,11 @@ struct mt_creds_in {
     void *mfa_ud;
     long process_timeout_ms; /* credential_process; 0: 60 s */
 };
-/* The chain (chain.c): environment keys (unless profile_chosen), the profile (assume role, web
- * identity, SSO, credentials file, credential_process, config file), web identity from the
- * environment, container credentials, IMDS. Fills out (with detail). MT_E_AUTH when nothing
- * supplies credentials or a provider is refused; MT_E_CONFIG for bad configuration. */
+/* The chain (chain.c, botocore's order): environment keys (unless profile_chosen), the profile
+ * (assume role, web identity - the AWS_WEB_IDENTITY_TOKEN_FILE/AWS_ROLE_ARN environment overriding
+ * the profile's keys -, SSO, credentials file, credential_process, config file), container
+ * credentials, IMDS. Fills out (with detail). MT_E_AUTH when nothing supplies credentials or a
+ * provider is refused; MT_E_CONFIG for bad configuration. */
 int mt_creds_resolve(const struct mt_creds_in *in, struct mt_creds *out, struct mt_err *err);
 
 #endif
