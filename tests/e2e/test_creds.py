@@ -279,6 +279,18 @@ class AssumeRole(StsBase):
         amz = urllib.parse.parse_qs(tok.split("?", 1)[1])["X-Amz-Date"][0]
         self.assertLess(abs(credfix.amz_date_epoch(amz) - time.time()), 120)
 
+    def test_kms_call_with_a_skewed_clock_is_corrected_once(self):
+        key = self.moto.kms_create_key()
+        self.proxy.skew_window = 5 * 60
+        env = self.env(AWS_ACCESS_KEY_ID=self.moto.access_key_id,
+                       AWS_SECRET_ACCESS_KEY=self.moto.secret_access_key,
+                       AWS_ENDPOINT_URL_KMS=self.proxy.url, AWS_REGION=REGION)
+        r = run(["kms", "encrypt", "--key", key, "-v"], env, faketime="-20m", input="hello")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        calls = self.proxy.actions("TrentService.Encrypt")
+        self.assertEqual([c.get("rejected_skew", False) for c in calls], [True, False], r.stderr)
+        self.assertEqual(self.moto.kms_decrypt(__import__("base64").b64decode(r.stdout.strip())), b"hello")
+
     def test_mfa_without_a_terminal_is_exit_4_with_a_hint(self):
         self.home.write_credentials({"base": {"aws_access_key_id": self.moto.access_key_id,
                                               "aws_secret_access_key": self.moto.secret_access_key}})
