@@ -331,6 +331,18 @@ class WebIdentity(StsBase):
         self.check_token(r, when, creds)
         self.assertIn("credentials: web identity", r.stderr)
         self.assertNotIn(tok, r.stderr)
+        # cached like the AWS CLI does: the next run and `aws` make no AssumeRoleWithWebIdentity
+        env = self.env(AWS_WEB_IDENTITY_TOKEN_FILE=tf, AWS_ROLE_ARN=self.roles["RW"],
+                       AWS_ROLE_SESSION_NAME="irsa-pod")
+        self.proxy.reset()
+        r2 = run(token_args(), env, faketime=when.strftime("%Y-%m-%d %H:%M:%S"))
+        self.assertEqual(self.proxy.actions(), [], r2.stderr)
+        self.check_token(r2, when, creds)
+        a = subprocess.run(["aws", "sts", "get-caller-identity"], env=dict(env, AWS_DEFAULT_REGION=REGION),
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(a.returncode, 0, a.stderr)
+        self.assertEqual([c["action"] for c in self.proxy.actions()], ["GetCallerIdentity"])
+        self.assertIn("Credential=%s/" % creds[0], self.proxy.actions()[0]["headers"]["authorization"])
 
     def test_from_a_profile(self):
         tok = "profile-token-%d\n" % os.getpid()   # sent verbatim, as botocore reads the file
