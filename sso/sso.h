@@ -215,7 +215,6 @@ struct mt_creds_in {
     const struct mt_ini *config;
     const struct mt_ini *credentials;
     const char *config_path, *credentials_path; /* for messages */
-    const char *env_access_key_id, *env_secret_access_key, *env_session_token, *env_expiration;
     const char *cli_cache_dir; /* ~/.aws/cli/cache */
     time_t now;
     /* SSO refresh, GetRoleCredentials and login; with sso NULL only the role credentials cache
