@@ -236,8 +236,8 @@ static int build_url(const struct mt_dbtoken *d, const char *hostaddr, struct mt
     if (pg) {
         if (QP("sslmode", "verify-full") < 0 ||
             (t->ca_bundle && QP("sslrootcert", t->ca_bundle) < 0) ||
-            (!t->ca_bundle && e->public_ca &&
-             QP("sslrootcert", "/etc/ssl/certs/ca-certificates.crt") < 0) ||
+            (!t->ca_bundle && e->public_ca && mt_system_ca_file() &&
+             QP("sslrootcert", mt_system_ca_file()) < 0) ||
             (hostaddr && QP("hostaddr", hostaddr) < 0))
             return -1;
     } else if (QP("ssl-mode", tunnelled(t) ? "VERIFY_CA" : "VERIFY_IDENTITY") < 0 ||
@@ -450,7 +450,7 @@ static int out_env(struct mt_ctx *ctx, struct mt_dbtoken *d)
              !export_line(&b, "PGDATABASE", dbname) &&
              !export_line(&b, "PGSSLROOTCERT",
                           t->ca_bundle ? t->ca_bundle
-                          : e->public_ca ? "/etc/ssl/certs/ca-certificates.crt" : NULL);
+                          : e->public_ca ? mt_system_ca_file() : NULL);
     else if (e->proto == MT_PROTO_MYSQL)
         ok = !export_line(&b, "MYSQL_HOST", conn_host(t)) &&
              !export_line(&b, "MYSQL_TCP_PORT", port) &&
@@ -626,6 +626,7 @@ static int run_list(struct mt_ctx *ctx)
                 ADDS("profile", t.profile);
                 ADDS("region", t.region);
                 ADDS("dbname", t.name);
+                ADDS("cache_name", t.cache_name);
 #undef ADDS
             } else {
                 printf("  %-20s %s:%d  %s  user %s  profile %s  region %s\n",

@@ -27,6 +27,20 @@ const struct mt_engine *mt_engine_get(const char *name)
     return &engines[0];
 }
 
+const char *mt_system_ca_file(void)
+{
+    static const char *const paths[] = {"/etc/ssl/certs/ca-certificates.crt",
+                                        "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"};
+    const char *e = getenv("SSL_CERT_FILE");
+    size_t i;
+    if (e && *e)
+        return e;
+    for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+        if (access(paths[i], R_OK) == 0)
+            return paths[i];
+    return NULL;
+}
+
 char *mt_which(const char *prog)
 {
     const char *path = getenv("PATH");
@@ -182,8 +196,8 @@ int mt_client_build(const struct mt_engine *e, const struct mt_target *t, const 
              !mt_conninfo_add(&ci, "port", port) && !mt_conninfo_add(&ci, "user", t->user) &&
              (!dbname || !mt_conninfo_add(&ci, "dbname", dbname)) &&
              (!t->ca_bundle || !mt_conninfo_add(&ci, "sslrootcert", t->ca_bundle)) &&
-             (t->ca_bundle || !e->public_ca ||
-              !mt_conninfo_add(&ci, "sslrootcert", "/etc/ssl/certs/ca-certificates.crt")) &&
+             (t->ca_bundle || !e->public_ca || !mt_system_ca_file() ||
+              !mt_conninfo_add(&ci, "sslrootcert", mt_system_ca_file())) &&
              !mt_conninfo_add(&ci, "sslmode", "verify-full") && !add(c, "", mt_buf_str(&ci));
         mt_buf_release(&ci);
         break;

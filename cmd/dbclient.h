@@ -60,6 +60,11 @@ int mt_conninfo_add(struct mt_buf *b, const char *key, const char *value) MT_WUR
 /* Appends s percent-encoded: everything but RFC 3986 unreserved characters as %XX. */
 int mt_url_encode(struct mt_buf *b, const char *s) MT_WUR;
 
+/* The system's CA bundle file for libpq's sslrootcert= (servers with a public-CA certificate,
+ * DSQL): $SSL_CERT_FILE, else the first of the Debian/Fedora/Alpine/macOS bundle paths that
+ * exists, else NULL (libpq then looks for ~/.postgresql/root.crt). Static or environment. */
+const char *mt_system_ca_file(void);
+
 /* The one PATH walk of cmd/: the first executable prog in $PATH (or /usr/bin:/bin). Caller frees.
  * NULL when not found (or out of memory). */
 char *mt_which(const char *prog);
