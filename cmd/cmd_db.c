@@ -141,12 +141,12 @@ int mt_db_prepare(struct mt_ctx *ctx, struct mt_dbtoken *d)
     sc.access_key_id = c->access_key_id;
     sc.secret_access_key = c->secret_access_key;
     sc.session_token = c->session_token;
-    if (!strcmp(d->t.engine, "dsql")) {
+    if (mt_engine_get(d->t.engine)->token == MT_TOKEN_DSQL) {
         struct mt_sigv4_dsql_req dq = {d->t.host, d->t.region, d->t.admin,
                                        (unsigned)d->t.expires_in, &sc, d->now};
         if (mt_sigv4_dsql_token(&dq, &d->token, &ctx->err) < 0)
             return -1;
-    } else if (!strcmp(d->t.engine, "elasticache") || !strcmp(d->t.engine, "memorydb")) {
+    } else if (mt_engine_get(d->t.engine)->token == MT_TOKEN_CACHE) {
         struct mt_sigv4_cache_req cq = {d->t.cache_name, d->t.user, d->t.region, d->t.engine,
                                         d->t.serverless, &sc, d->now};
         if (mt_sigv4_cache_token(&cq, &d->token, &ctx->err) < 0)

@@ -8,13 +8,13 @@
 #include <unistd.h>
 
 static const struct mt_engine engines[] = {
-    {"mysql", "RDS IAM token", MT_PROTO_MYSQL, {"mysql", "mariadb", NULL}, "mysql", NULL, 0},
-    {"mariadb", "RDS IAM token", MT_PROTO_MYSQL, {"mariadb", "mysql", NULL}, "mysql", NULL, 0},
-    {"postgres", "RDS IAM token", MT_PROTO_PG, {"psql", NULL, NULL}, "postgres", NULL, 0},
-    {"dsql", "Aurora DSQL token", MT_PROTO_PG, {"psql", NULL, NULL}, "postgres", "postgres", 1},
-    {"elasticache", "ElastiCache IAM token", MT_PROTO_REDIS, {"valkey-cli", "redis-cli", NULL},
+    {"mysql", "RDS IAM token", MT_TOKEN_RDS, MT_PROTO_MYSQL, {"mysql", "mariadb", NULL}, "mysql", NULL, 0},
+    {"mariadb", "RDS IAM token", MT_TOKEN_RDS, MT_PROTO_MYSQL, {"mariadb", "mysql", NULL}, "mysql", NULL, 0},
+    {"postgres", "RDS IAM token", MT_TOKEN_RDS, MT_PROTO_PG, {"psql", NULL, NULL}, "postgres", NULL, 0},
+    {"dsql", "Aurora DSQL token", MT_TOKEN_DSQL, MT_PROTO_PG, {"psql", NULL, NULL}, "postgres", "postgres", 1},
+    {"elasticache", "ElastiCache IAM token", MT_TOKEN_CACHE, MT_PROTO_REDIS, {"valkey-cli", "redis-cli", NULL},
      "rediss", NULL, 1},
-    {"memorydb", "MemoryDB IAM token", MT_PROTO_REDIS, {"valkey-cli", "redis-cli", NULL},
+    {"memorydb", "MemoryDB IAM token", MT_TOKEN_CACHE, MT_PROTO_REDIS, {"valkey-cli", "redis-cli", NULL},
      "rediss", NULL, 1},
 };
 

@@ -19,11 +19,13 @@
 #include "config/config.h"
 
 enum mt_proto { MT_PROTO_MYSQL, MT_PROTO_PG, MT_PROTO_REDIS };
+enum mt_token_kind { MT_TOKEN_RDS, MT_TOKEN_DSQL, MT_TOKEN_CACHE };
 enum mt_client_kind { MT_CL_MYSQL, MT_CL_MARIADB, MT_CL_PSQL, MT_CL_REDIS, MT_CL_VALKEY };
 
 struct mt_engine {
     const char *name;          /* canonical, as config/ stores it */
     const char *token_what;    /* "RDS IAM token", for text output */
+    enum mt_token_kind token;  /* which signer (sigv4/) makes it */
     enum mt_proto proto;
     const char *clients[3];    /* programs searched in PATH, first found wins */
     const char *url_scheme;    /* postgres, mysql, rediss */
