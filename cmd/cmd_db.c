@@ -275,7 +275,7 @@ static int connect_line(const struct mt_ctx *ctx, const struct mt_target *t, str
         }
         if ((o->short_name ? mt_buf_addf(b, " -%c", o->short_name)
                            : mt_buf_addf(b, " --%s", o->long_name)) < 0 ||
-            (it->value && (mt_buf_addc(b, ' ') < 0 || mt_shq(b, it->value) < 0)))
+            (o->arg && it->value && (mt_buf_addc(b, ' ') < 0 || mt_shq(b, it->value) < 0)))
             return -1;
     }
     return 0;

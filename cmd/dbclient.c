@@ -181,7 +181,7 @@ int mt_client_build(const struct mt_engine *e, const struct mt_target *t, const 
             ok = ok && !add(c, "", "--ssl") &&
                  ((tunnelled(t) && t->ca_bundle) || !add(c, "", "--ssl-verify-server-cert"));
         }
-        if (tunnelled(t))
+        if (tunnelled(t) && (c->kind == MT_CL_MYSQL || t->ca_bundle))
             snprintf(c->note, sizeof(c->note),
                      "through the tunnel the %s client verifies the CA but cannot check the "
                      "host name",

@@ -193,7 +193,7 @@ class PrintedCommandsRunAsPrinted(Base):
     def test_hostile_user_and_newline(self):
         user = "app;touch %s;#\nsecond line $(touch %s)" % (self.marker, self.marker)
         args = ["-e", "prod", "-d", "orders", "--user", user, "--profile", "default",
-                "--connect-host", "127.0.0.1", "--connect-port", "13306"]
+                "--connect-host", "127.0.0.1", "--connect-port", "13306", "--no-clipboard"]
         client, again, token = self.printed(args)
         self.shell(client, stdin=token + "\n")
         self.shell(again)
@@ -206,6 +206,20 @@ class PrintedCommandsRunAsPrinted(Base):
         self.assertEqual(m["args"], ["db", "connect", "--profile", "default", "-e", "prod", "-d",
                                      "orders", "--user", user, "--connect-host", "127.0.0.1",
                                      "--connect-port", "13306"])
+
+    def test_connect_line_carries_flags_without_values(self):
+        args = ["--host", "abc.dsql.eu-west-1.on.aws", "--engine", "dsql", "--user", "u 1",
+                "--admin", "--expires-in", "60", "--region", "eu-west-1"]
+        r = run(["db", "token", "--format", "text", "--no-clipboard"] + args, self.env())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        again = [line.strip() for line in r.stdout.splitlines()
+                 if line.strip().startswith("mytools ")]
+        self.assertEqual(len(again), 1, r.stdout)
+        self.shell(again[0])
+        self.assertEqual(self.calls()[0]["args"],
+                         ["db", "connect", "--region", "eu-west-1", "--host",
+                          "abc.dsql.eu-west-1.on.aws", "--engine", "dsql", "--user", "u 1",
+                          "--admin", "--expires-in", "60"])
 
 
 if __name__ == "__main__":
