@@ -94,6 +94,20 @@ class Tmux:
             time.sleep(0.1)
         raise AssertionError("%r never appeared on the terminal:\n%s" % (what, self.screen()))
 
+    def wait_prompt(self, timeout=30):
+        """The shell's hidden prompt: 'token: ' at a line start and the terminal's echo off
+        (read -s has started), so a paste now is never echoed."""
+        self.wait_for(re.compile(r"^token: ", re.M), timeout)
+        tty = self.tmux("display-message", "-p", "#{pane_tty}").strip()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            flags = subprocess.run(["stty", "-F", tty, "-a"], capture_output=True, text=True,
+                                   timeout=10).stdout.split()
+            if "-echo" in flags:
+                return
+            time.sleep(0.05)
+        raise AssertionError("the prompt never turned echo off")
+
     def close(self):
         subprocess.run(["tmux", "-S", self.sock, "kill-server"], capture_output=True, timeout=30)
 
@@ -126,7 +140,7 @@ class Base(unittest.TestCase):
         term = Tmux(self.home.path, self.home.env(TERM="xterm"))
         try:
             term.type(cmd)
-            term.wait_for("token: ")
+            term.wait_prompt()
             term.type(token)  # pasted: the shell reads it, not echoed, never in argv/history
             term.wait_for(ready)  # the client's own prompt: logged in
             term.type(query)
@@ -141,11 +155,12 @@ class Base(unittest.TestCase):
         term = Tmux(self.home.path, self.home.env(TERM="xterm"))
         try:
             term.type(cmd + "; echo EXIT=$?")
-            term.wait_for("token: ")
+            term.wait_prompt()
             term.type(token)
             screen = term.wait_for(re.compile(r"^EXIT=\d+", re.M))
             self.assertNotIn("EXIT=0", screen)
-            after = screen.split("token: ", 1)[1]  # what the client said, not the command line
+            # what the client said after the prompt, not the command line
+            after = re.split(r"^token: ", screen, maxsplit=1, flags=re.M)[-1]
             if os.environ.get("MT_VERBOSE"):
                 print(after.strip())
             self.assertRegex(after, refusal)
