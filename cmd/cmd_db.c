@@ -142,12 +142,12 @@ int mt_db_prepare(struct mt_ctx *ctx, struct mt_dbtoken *d)
     c = &d->aws.creds;
     d->now = mt_aws_now(&d->aws); /* corrected by the server clock STS reported */
     sc = mt_creds_sigv4(c);
-    if (!strcmp(d->t.engine, "dsql")) {
+    if (mt_engine_get(d->t.engine)->token == MT_TOKEN_DSQL) {
         struct mt_sigv4_dsql_req dq = {d->t.host, d->t.region, d->t.admin,
                                        (unsigned)d->t.expires_in, &sc, d->now};
         if (mt_sigv4_dsql_token(&dq, &d->token, &ctx->err) < 0)
             return -1;
-    } else if (!strcmp(d->t.engine, "elasticache") || !strcmp(d->t.engine, "memorydb")) {
+    } else if (mt_engine_get(d->t.engine)->token == MT_TOKEN_CACHE) {
         struct mt_sigv4_cache_req cq = {d->t.cache_name, d->t.user, d->t.region, d->t.engine,
                                         d->t.serverless, &sc, d->now};
         if (mt_sigv4_cache_token(&cq, &d->token, &ctx->err) < 0)
@@ -237,8 +237,8 @@ static int build_url(const struct mt_dbtoken *d, const char *hostaddr, struct mt
     if (pg) {
         if (QP("sslmode", "verify-full") < 0 ||
             (t->ca_bundle && QP("sslrootcert", t->ca_bundle) < 0) ||
-            (!t->ca_bundle && e->public_ca &&
-             QP("sslrootcert", "/etc/ssl/certs/ca-certificates.crt") < 0) ||
+            (!t->ca_bundle && e->public_ca && mt_system_ca_file() &&
+             QP("sslrootcert", mt_system_ca_file()) < 0) ||
             (hostaddr && QP("hostaddr", hostaddr) < 0))
             return -1;
     } else if (QP("ssl-mode", tunnelled(t) ? "VERIFY_CA" : "VERIFY_IDENTITY") < 0 ||
@@ -276,7 +276,7 @@ static int connect_line(const struct mt_ctx *ctx, const struct mt_target *t, str
         }
         if ((o->short_name ? mt_buf_addf(b, " -%c", o->short_name)
                            : mt_buf_addf(b, " --%s", o->long_name)) < 0 ||
-            (it->value && (mt_buf_addc(b, ' ') < 0 || mt_shq(b, it->value) < 0)))
+            (o->arg && it->value && (mt_buf_addc(b, ' ') < 0 || mt_shq(b, it->value) < 0)))
             return -1;
     }
     return 0;
@@ -451,7 +451,7 @@ static int out_env(struct mt_ctx *ctx, struct mt_dbtoken *d)
              !export_line(&b, "PGDATABASE", dbname) &&
              !export_line(&b, "PGSSLROOTCERT",
                           t->ca_bundle ? t->ca_bundle
-                          : e->public_ca ? "/etc/ssl/certs/ca-certificates.crt" : NULL);
+                          : e->public_ca ? mt_system_ca_file() : NULL);
     else if (e->proto == MT_PROTO_MYSQL)
         ok = !export_line(&b, "MYSQL_HOST", conn_host(t)) &&
              !export_line(&b, "MYSQL_TCP_PORT", port) &&
@@ -627,6 +627,7 @@ static int run_list(struct mt_ctx *ctx)
                 ADDS("profile", t.profile);
                 ADDS("region", t.region);
                 ADDS("dbname", t.name);
+                ADDS("cache_name", t.cache_name);
 #undef ADDS
             } else {
                 printf("  %-20s %s:%d  %s  user %s  profile %s  region %s\n",

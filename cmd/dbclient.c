@@ -8,13 +8,13 @@
 #include <unistd.h>
 
 static const struct mt_engine engines[] = {
-    {"mysql", "RDS IAM token", MT_PROTO_MYSQL, {"mysql", "mariadb", NULL}, "mysql", NULL, 0},
-    {"mariadb", "RDS IAM token", MT_PROTO_MYSQL, {"mariadb", "mysql", NULL}, "mysql", NULL, 0},
-    {"postgres", "RDS IAM token", MT_PROTO_PG, {"psql", NULL, NULL}, "postgres", NULL, 0},
-    {"dsql", "Aurora DSQL token", MT_PROTO_PG, {"psql", NULL, NULL}, "postgres", "postgres", 1},
-    {"elasticache", "ElastiCache IAM token", MT_PROTO_REDIS, {"valkey-cli", "redis-cli", NULL},
+    {"mysql", "RDS IAM token", MT_TOKEN_RDS, MT_PROTO_MYSQL, {"mysql", "mariadb", NULL}, "mysql", NULL, 0},
+    {"mariadb", "RDS IAM token", MT_TOKEN_RDS, MT_PROTO_MYSQL, {"mariadb", "mysql", NULL}, "mysql", NULL, 0},
+    {"postgres", "RDS IAM token", MT_TOKEN_RDS, MT_PROTO_PG, {"psql", NULL, NULL}, "postgres", NULL, 0},
+    {"dsql", "Aurora DSQL token", MT_TOKEN_DSQL, MT_PROTO_PG, {"psql", NULL, NULL}, "postgres", "postgres", 1},
+    {"elasticache", "ElastiCache IAM token", MT_TOKEN_CACHE, MT_PROTO_REDIS, {"valkey-cli", "redis-cli", NULL},
      "rediss", NULL, 1},
-    {"memorydb", "MemoryDB IAM token", MT_PROTO_REDIS, {"valkey-cli", "redis-cli", NULL},
+    {"memorydb", "MemoryDB IAM token", MT_TOKEN_CACHE, MT_PROTO_REDIS, {"valkey-cli", "redis-cli", NULL},
      "rediss", NULL, 1},
 };
 
@@ -25,6 +25,20 @@ const struct mt_engine *mt_engine_get(const char *name)
         if (!strcmp(engines[i].name, name))
             return &engines[i];
     return &engines[0];
+}
+
+const char *mt_system_ca_file(void)
+{
+    static const char *const paths[] = {"/etc/ssl/certs/ca-certificates.crt",
+                                        "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"};
+    const char *e = getenv("SSL_CERT_FILE");
+    size_t i;
+    if (e && *e)
+        return e;
+    for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+        if (access(paths[i], R_OK) == 0)
+            return paths[i];
+    return NULL;
 }
 
 char *mt_which(const char *prog)
@@ -167,7 +181,7 @@ int mt_client_build(const struct mt_engine *e, const struct mt_target *t, const 
             ok = ok && !add(c, "", "--ssl") &&
                  ((tunnelled(t) && t->ca_bundle) || !add(c, "", "--ssl-verify-server-cert"));
         }
-        if (tunnelled(t))
+        if (tunnelled(t) && (c->kind == MT_CL_MYSQL || t->ca_bundle))
             snprintf(c->note, sizeof(c->note),
                      "through the tunnel the %s client verifies the CA but cannot check the "
                      "host name",
@@ -182,8 +196,8 @@ int mt_client_build(const struct mt_engine *e, const struct mt_target *t, const 
              !mt_conninfo_add(&ci, "port", port) && !mt_conninfo_add(&ci, "user", t->user) &&
              (!dbname || !mt_conninfo_add(&ci, "dbname", dbname)) &&
              (!t->ca_bundle || !mt_conninfo_add(&ci, "sslrootcert", t->ca_bundle)) &&
-             (t->ca_bundle || !e->public_ca ||
-              !mt_conninfo_add(&ci, "sslrootcert", "/etc/ssl/certs/ca-certificates.crt")) &&
+             (t->ca_bundle || !e->public_ca || !mt_system_ca_file() ||
+              !mt_conninfo_add(&ci, "sslrootcert", mt_system_ca_file())) &&
              !mt_conninfo_add(&ci, "sslmode", "verify-full") && !add(c, "", mt_buf_str(&ci));
         mt_buf_release(&ci);
         break;

@@ -19,11 +19,13 @@
 #include "config/config.h"
 
 enum mt_proto { MT_PROTO_MYSQL, MT_PROTO_PG, MT_PROTO_REDIS };
+enum mt_token_kind { MT_TOKEN_RDS, MT_TOKEN_DSQL, MT_TOKEN_CACHE };
 enum mt_client_kind { MT_CL_MYSQL, MT_CL_MARIADB, MT_CL_PSQL, MT_CL_REDIS, MT_CL_VALKEY };
 
 struct mt_engine {
     const char *name;          /* canonical, as config/ stores it */
     const char *token_what;    /* "RDS IAM token", for text output */
+    enum mt_token_kind token;  /* which signer (sigv4/) makes it */
     enum mt_proto proto;
     const char *clients[3];    /* programs searched in PATH, first found wins */
     const char *url_scheme;    /* postgres, mysql, rediss */
@@ -59,6 +61,11 @@ void mt_client_release(struct mt_client *c);
 int mt_conninfo_add(struct mt_buf *b, const char *key, const char *value) MT_WUR;
 /* Appends s percent-encoded: everything but RFC 3986 unreserved characters as %XX. */
 int mt_url_encode(struct mt_buf *b, const char *s) MT_WUR;
+
+/* The system's CA bundle file for libpq's sslrootcert= (servers with a public-CA certificate,
+ * DSQL): $SSL_CERT_FILE, else the first of the Debian/Fedora/Alpine/macOS bundle paths that
+ * exists, else NULL (libpq then looks for ~/.postgresql/root.crt). Static or environment. */
+const char *mt_system_ca_file(void);
 
 /* The one PATH walk of cmd/: the first executable prog in $PATH (or /usr/bin:/bin). Caller frees.
  * NULL when not found (or out of memory). */

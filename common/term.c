@@ -47,6 +47,13 @@ size_t mt_term_unit(const char *s, size_t n, int *unsafe)
     return len;
 }
 
+size_t mt_term_unsafe_len(const char *s, size_t n)
+{
+    int bad;
+    size_t len = mt_term_unit(s, n, &bad);
+    return bad ? len : 0;
+}
+
 int mt_term_has_unsafe(const char *s)
 {
     size_t n = s ? strlen(s) : 0, i = 0;

@@ -16,6 +16,8 @@
 /* The length (>= 1; 0 only when n is 0) of the unit at s: one UTF-8 character, or one unsafe
  * unit; *unsafe says which. n is the number of bytes available at s. */
 size_t mt_term_unit(const char *s, size_t n, int *unsafe);
+/* 0 when s starts a safe character, else the length of the unsafe unit there (mt_term_unit). */
+size_t mt_term_unsafe_len(const char *s, size_t n);
 /* 1 if the NUL-terminated s holds any unsafe unit. */
 int mt_term_has_unsafe(const char *s);
 /* Appends s (n bytes) to out with every unsafe unit escaped (\n \r \t \e, else \xHH per byte).

@@ -9,6 +9,7 @@ pkgs=(
   libcmocka-dev
   faketime pwgen hyperfine time xclip xvfb mandoc openssl strace
   postgresql mariadb-server mariadb-client
+  redis-server redis-tools tmux
   python3
   iproute2 util-linux
 )

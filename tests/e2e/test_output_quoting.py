@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import unittest
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mtlib  # noqa: E402
@@ -193,7 +194,7 @@ class PrintedCommandsRunAsPrinted(Base):
     def test_hostile_user_and_newline(self):
         user = "app;touch %s;#\nsecond line $(touch %s)" % (self.marker, self.marker)
         args = ["-e", "prod", "-d", "orders", "--user", user, "--profile", "default",
-                "--connect-host", "127.0.0.1", "--connect-port", "13306"]
+                "--connect-host", "127.0.0.1", "--connect-port", "13306", "--no-clipboard"]
         client, again, token = self.printed(args)
         self.shell(client, stdin=token + "\n")
         self.shell(again)
@@ -206,6 +207,46 @@ class PrintedCommandsRunAsPrinted(Base):
         self.assertEqual(m["args"], ["db", "connect", "--profile", "default", "-e", "prod", "-d",
                                      "orders", "--user", user, "--connect-host", "127.0.0.1",
                                      "--connect-port", "13306"])
+
+    def test_connect_line_carries_flags_without_values(self):
+        args = ["--host", "abc.dsql.eu-west-1.on.aws", "--engine", "dsql", "--user", "u 1",
+                "--admin", "--expires-in", "60", "--region", "eu-west-1"]
+        r = run(["db", "token", "--format", "text", "--no-clipboard"] + args, self.env())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        again = [line.strip() for line in r.stdout.splitlines()
+                 if line.strip().startswith("mytools ")]
+        self.assertEqual(len(again), 1, r.stdout)
+        self.shell(again[0])
+        self.assertEqual(self.calls()[0]["args"],
+                         ["db", "connect", "--region", "eu-west-1", "--host",
+                          "abc.dsql.eu-west-1.on.aws", "--engine", "dsql", "--user", "u 1",
+                          "--admin", "--expires-in", "60"])
+
+
+class Urls(Base):
+    """--format url: every part percent-encoded; Python's urllib gives back user and token."""
+
+    def test_url_parts_decode_exactly(self):
+        self.home.yaml("defaults:\n  clipboard: off\n  region: eu-west-1\n"
+                       "environments:\n  e:\n    databases:\n"
+                       "      my:\n        host: my.example.com\n        user: \"a@b:c/d%e\"\n"
+                       "        name: \"or ders\"\n"
+                       "      kv:\n        host: kv.example.com\n        engine: valkey\n"
+                       "        cache_name: kv\n        user: \"app@x.y\"\n")
+        stamp = "2026-01-02 03:04:05"
+        env = self.env(AWS_SESSION_TOKEN="IQoJb3JpZ2luX2Vj/+==&%")
+        for db, scheme, path in (("my", "mysql", "/or ders"), ("kv", "rediss", "")):
+            tok = run(["db", "token", "-e", "e", "-d", db, "--format", "token"], env,
+                      faketime=stamp).stdout.strip()
+            url = run(["db", "token", "-e", "e", "-d", db, "--format", "url"], env,
+                      faketime=stamp).stdout.strip()
+            u = urllib.parse.urlsplit(url)
+            self.assertEqual(u.scheme, scheme)
+            self.assertEqual(urllib.parse.unquote(u.password), tok)
+            self.assertEqual(urllib.parse.unquote(u.username),
+                             "a@b:c/d%e" if db == "my" else "app@x.y")
+            self.assertEqual(urllib.parse.unquote(u.path), path)
+            self.assertIn("%25", url)  # the token's own percent signs are encoded again
 
 
 if __name__ == "__main__":
