@@ -58,7 +58,8 @@ struct mt_ctx {
     const char *region;      /* --region flag only */
     int verbose;             /* -v or MYTOOLS_DEBUG=1 */
     int quiet;
-    int color;               /* ANSI colour on stderr (terminal, no NO_COLOR / --no-color) */
+    int color;               /* colour allowed: no NO_COLOR, no --no-color, TERM not "dumb"
+                                (each stream must also be a terminal: use mt_sgr) */
     int silent;              /* a failure already explained to the user (a cancelled prompt):
                                 exit with its code, print nothing */
     int stdin_tty, stdout_tty, stderr_tty;
@@ -90,6 +91,12 @@ void mt_warn(const struct mt_ctx *ctx, const char *fmt, ...) MT_PRINTF(2, 3);
 void mt_info(const struct mt_ctx *ctx, const char *fmt, ...) MT_PRINTF(2, 3);
 /* -v diagnostics: never pass a secret. */
 void mt_debug(const struct mt_ctx *ctx, const char *fmt, ...) MT_PRINTF(2, 3);
+
+/* Colour (contract 2): the SGR escape for c when colour is allowed and the stream f is a
+ * terminal, else "". Pair every colour with MT_C_RESET:
+ *   printf("%sexpires in 3 min%s\n", mt_sgr(ctx, stdout, MT_C_WARN), mt_sgr(ctx, stdout, MT_C_RESET)); */
+enum mt_color { MT_C_RESET, MT_C_ERROR, MT_C_WARN, MT_C_OK, MT_C_BOLD, MT_C_DIM };
+const char *mt_sgr(const struct mt_ctx *ctx, FILE *f, enum mt_color c);
 
 /* The table (cmd/commands.c). */
 extern const struct mt_cmd *const mt_commands[];

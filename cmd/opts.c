@@ -244,10 +244,23 @@ void mt_print_help(FILE *f, const struct mt_cmd *cmd)
     print_opts(f, mt_global_opts);
 }
 
-static void vmsg(const struct mt_ctx *ctx, const char *kind, const char *fmt, va_list ap)
+const char *mt_sgr(const struct mt_ctx *ctx, FILE *f, enum mt_color c)
 {
-    fprintf(stderr, "mytools%s%s: %s", ctx && ctx->cmd ? " " : "",
-            ctx && ctx->cmd ? ctx->cmd->path : "", kind);
+    static const char *const sgr[] = {"\033[0m", "\033[1;31m", "\033[33m", "\033[32m",
+                                      "\033[1m", "\033[2m"};
+    int tty;
+    if (!ctx || !ctx->color || (unsigned)c >= sizeof(sgr) / sizeof(sgr[0]))
+        return "";
+    tty = f == stderr ? ctx->stderr_tty : f == stdout ? ctx->stdout_tty : 0;
+    return tty ? sgr[c] : "";
+}
+
+static void vmsg(const struct mt_ctx *ctx, enum mt_color c, const char *kind, const char *fmt,
+                 va_list ap)
+{
+    fprintf(stderr, "mytools%s%s: %s%s%s", ctx && ctx->cmd ? " " : "",
+            ctx && ctx->cmd ? ctx->cmd->path : "", *kind ? mt_sgr(ctx, stderr, c) : "", kind,
+            *kind ? mt_sgr(ctx, stderr, MT_C_RESET) : "");
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
 }
@@ -258,7 +271,7 @@ void mt_warn(const struct mt_ctx *ctx, const char *fmt, ...)
     if (ctx && ctx->quiet)
         return;
     va_start(ap, fmt);
-    vmsg(ctx, "warning: ", fmt, ap);
+    vmsg(ctx, MT_C_WARN, "warning: ", fmt, ap);
     va_end(ap);
 }
 
@@ -268,7 +281,7 @@ void mt_info(const struct mt_ctx *ctx, const char *fmt, ...)
     if (ctx && ctx->quiet)
         return;
     va_start(ap, fmt);
-    vmsg(ctx, "", fmt, ap);
+    vmsg(ctx, MT_C_RESET, "", fmt, ap);
     va_end(ap);
 }
 
@@ -278,7 +291,7 @@ void mt_debug(const struct mt_ctx *ctx, const char *fmt, ...)
     if (!ctx || !ctx->verbose)
         return;
     va_start(ap, fmt);
-    vmsg(ctx, "debug: ", fmt, ap);
+    vmsg(ctx, MT_C_DIM, "debug: ", fmt, ap);
     va_end(ap);
 }
 
@@ -288,8 +301,9 @@ int mt_report(const struct mt_ctx *ctx)
     int code = mt_err_exit_code(e);
     if (!code || ctx->silent)
         return code;
-    fprintf(stderr, "mytools%s%s: %s\n", ctx->cmd ? " " : "", ctx->cmd ? ctx->cmd->path : "",
-            e->msg[0] ? e->msg : "failed");
+    fprintf(stderr, "mytools%s%s: %s%s%s\n", ctx->cmd ? " " : "", ctx->cmd ? ctx->cmd->path : "",
+            mt_sgr(ctx, stderr, MT_C_ERROR), e->msg[0] ? e->msg : "failed",
+            mt_sgr(ctx, stderr, MT_C_RESET));
     if (e->hint[0])
         fprintf(stderr, "hint: %s\n", e->hint);
     if (ctx->verbose && (e->http_status || e->aws_type[0] || e->request_id[0]))
