@@ -113,6 +113,7 @@ int mt_db_prepare(struct mt_ctx *ctx, struct mt_dbtoken *d)
     in.profile_region_ctx = &d->aws;
     if (mt_resolve_target(&in, &d->t, &ctx->err) < 0)
         return -1;
+    d->t.clipboard_clear = mt_clipboard_clear_seconds(d->t.clipboard_clear);
     mt_debug(ctx, "target %s:%d user %s region %s (from %s) profile %s", d->t.host, d->t.port,
              d->t.user, d->t.region, d->t.region_source, d->t.profile);
     if (mt_aws_select(&d->aws, d->t.profile_from_config_or_flag ? d->t.profile : NULL,
@@ -236,7 +237,8 @@ static int out_text(struct mt_ctx *ctx, struct mt_dbtoken *d, int clipboard)
         printf("  warning: the AWS credentials expire first; the token lasts only %ld min\n",
                (left + 59) / 60);
     if (copied) {
-        printf("  copied to the clipboard (%s)", backend);
+        fputs("  ", stdout);
+        mt_clipboard_print_done(stdout, backend);
         if (d->t.clipboard_clear > 0)
             printf("; cleared in %d s", d->t.clipboard_clear);
         printf("\n");
