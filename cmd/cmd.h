@@ -13,12 +13,15 @@
 #define MT_OPT_COMPLETE_DB 0x04  /* completion offers database names */
 #define MT_OPT_COMPLETE_PROFILE 0x08
 #define MT_OPT_HIDDEN 0x10
+#define MT_OPT_VALUES_OPEN 0x20 /* arg lists values for completion, others are accepted too */
 
 struct mt_opt {
     int id;                /* > 0, unique within the command; globals use MT_GOPT_* */
     char short_name;       /* 0 if none */
     const char *long_name; /* without "--" */
-    const char *arg;       /* metavariable ("N", "FILE"); NULL for a flag */
+    const char *arg;       /* metavariable ("N", "FILE"), or the values "text|json" (the one
+                              list: the parser accepts only these unless MT_OPT_VALUES_OPEN;
+                              completion and the man pages offer them); NULL for a flag */
     const char *help;
     unsigned flags;
 };

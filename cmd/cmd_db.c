@@ -652,14 +652,15 @@ out:
          0},                                                                                      \
         {DB_OPT_PORT, 0, "port", "PORT", "database port (default from the engine)", 0},           \
         {DB_OPT_USER, 0, "user", "USER", "database user for IAM authentication", 0},              \
-        {DB_OPT_ENGINE, 0, "engine", "ENGINE", "mysql, mariadb or postgres", 0},                  \
+        {DB_OPT_ENGINE, 0, "engine", "mysql|mariadb|postgres", "the database engine",             \
+         MT_OPT_VALUES_OPEN},                                                                     \
         {DB_OPT_CONNECT_HOST, 0, "connect-host", "HOST",                                          \
          "where clients connect (tunnel); the token is still signed for --host", 0},              \
         {DB_OPT_CONNECT_PORT, 0, "connect-port", "PORT", "port clients connect to (tunnel)", 0}
 
 static const struct mt_opt token_opts[] = {
     DB_TARGET_OPTS,
-    {DB_OPT_FORMAT, 0, "format", "FORMAT",
+    {DB_OPT_FORMAT, 0, "format", "text|token|json|env",
      "text (terminal default), token (pipe default), json or env", 0},
     {DB_OPT_CLIPBOARD, 0, "clipboard", NULL, "copy the token to the clipboard (any format)", 0},
     {DB_OPT_NO_CLIPBOARD, 0, "no-clipboard", NULL, "do not touch the clipboard; print the token",
@@ -681,7 +682,7 @@ const struct mt_cmd mt_cmd_db_token = {
 
 static const struct mt_opt list_opts[] = {
     {LIST_OPT_ENV, 'e', "env", "ENV", "only this environment", MT_OPT_COMPLETE_ENV},
-    {LIST_OPT_FORMAT, 0, "format", "FORMAT", "text or json", 0},
+    {LIST_OPT_FORMAT, 0, "format", "text|json", "output format", 0},
     MT_OPT_END,
 };
 static const char *const list_usage[] = {"[--env ENV] [--format text|json]", NULL};

@@ -343,6 +343,15 @@ int main(int argc, char **argv)
     setvbuf(stdout, stdout_buf, isatty(1) ? _IOLBF : _IOFBF, sizeof(stdout_buf));
     if (argc == 2 && !strcmp(argv[1], "__clipboard-clear"))
         return mt_clipboard_clear_main();
+    /* hidden entry points of the shell scripts and the man page build */
+    if (argc >= 2 && !strcmp(argv[1], "__complete")) {
+        int rc = mt_complete_main(argc - 2, argv + 2);
+        return finish_stdout() ? 1 : rc;
+    }
+    if (argc >= 2 && !strcmp(argv[1], "__man")) {
+        int rc = mt_man_main(argc - 2, argv + 2);
+        return finish_stdout() ? 1 : rc;
+    }
     base = argc > 0 && argv[0] ? strrchr(argv[0], '/') : NULL;
     base = base ? base + 1 : (argc > 0 && argv[0] ? argv[0] : "mytools");
     cmd = mt_find_link(base);

@@ -70,6 +70,48 @@ static int usage_err(struct mt_ctx *ctx, const char *fmt, ...)
     return mt_err_hint(&ctx->err, "see 'mytools %s --help'", ctx->cmd ? ctx->cmd->path : "");
 }
 
+int mt_opt_has_values(const struct mt_opt *o)
+{
+    return o && o->arg && strchr(o->arg, '|') != NULL;
+}
+
+int mt_opt_value_ok(const struct mt_opt *o, const char *value)
+{
+    const char *p;
+    size_t n = strlen(value);
+    if (!mt_opt_has_values(o) || (o->flags & MT_OPT_VALUES_OPEN))
+        return 1;
+    for (p = o->arg; *p; p += strcspn(p, "|"), p += *p == '|') {
+        size_t l = strcspn(p, "|");
+        if (l == n && !strncmp(p, value, n))
+            return 1;
+    }
+    return 0;
+}
+
+/* "invalid value 'x' for --format: expected text, token, json or env" */
+static int bad_value(struct mt_ctx *ctx, const struct mt_opt *o, const char *value)
+{
+    char list[256] = "";
+    const char *p;
+    size_t len = 0;
+    int k, total = 1;
+    for (p = o->arg; *p; p++)
+        total += *p == '|';
+    for (p = o->arg, k = 0; *p; k++) {
+        size_t l = strcspn(p, "|");
+        int w = snprintf(list + len, sizeof(list) - len, "%s%.*s",
+                         k == 0 ? "" : k == total - 1 ? " or " : ", ", (int)l, p);
+        if (w < 0 || (size_t)w >= sizeof(list) - len)
+            break;
+        len += (size_t)w;
+        p += l;
+        p += *p == '|';
+    }
+    return usage_err(ctx, "invalid value '%.100s' for --%s: expected %s", value, o->long_name,
+                     list);
+}
+
 int mt_parse_args(struct mt_ctx *ctx, int argc, char **argv)
 {
     struct mt_args *a = &ctx->args;
@@ -134,6 +176,8 @@ int mt_parse_args(struct mt_ctx *ctx, int argc, char **argv)
             a->pos[a->npos++] = w;
             continue;
         }
+        if (o->arg && !mt_opt_value_ok(o, val))
+            return bad_value(ctx, o, val);
         if (push(a, o->id, val) < 0)
             return mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
     }
@@ -310,4 +354,14 @@ int mt_report(const struct mt_ctx *ctx)
         fprintf(stderr, "mytools: debug: http status %ld, error type '%s', request id '%s'\n",
                 e->http_status, e->aws_type, e->request_id);
     return code;
+}
+
+const struct mt_opt *mt_opt_long(const struct mt_cmd *cmd, const char *name, size_t n)
+{
+    return lookup_long(cmd, name, n);
+}
+
+const struct mt_opt *mt_opt_short(const struct mt_cmd *cmd, char c)
+{
+    return lookup_short(cmd, c);
 }

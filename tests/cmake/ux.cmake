@@ -2,3 +2,4 @@
 mt_py_test(ux_pick ${CMAKE_CURRENT_LIST_DIR}/../e2e/test_pick.py)
 mt_py_test(ux_cli ${CMAKE_CURRENT_LIST_DIR}/../e2e/test_ux_cli.py)
 mt_py_test(ux_clipboard_tmux ${CMAKE_CURRENT_LIST_DIR}/../e2e/test_clipboard_tmux.py)
+mt_py_test(ux_completion ${CMAKE_CURRENT_LIST_DIR}/../e2e/test_completion.py)
