@@ -101,6 +101,13 @@ void mt_debug(const struct mt_ctx *ctx, const char *fmt, ...) MT_PRINTF(2, 3);
 enum mt_color { MT_C_RESET, MT_C_ERROR, MT_C_WARN, MT_C_OK, MT_C_BOLD, MT_C_DIM };
 const char *mt_sgr(const struct mt_ctx *ctx, FILE *f, enum mt_color c);
 
+/* For commands that need environments (db list, config check): when cfg has none, sets
+ * ctx->err (MT_E_CONFIG: "no config file: 'PATH' does not exist" or "'PATH' defines no
+ * environments", with a hint naming 'mytools config init') and returns -1; else 0.
+ * (cmd_config.c) */
+struct mt_config;
+int mt_config_require(struct mt_ctx *ctx, const struct mt_config *cfg);
+
 /* The table (cmd/commands.c). */
 extern const struct mt_cmd *const mt_commands[];
 

@@ -430,12 +430,12 @@ static int run_list(struct mt_ctx *ctx)
     if (strcmp(format, "text") && strcmp(format, "json"))
         return mt_err_set(&ctx->err, MT_E_USAGE,
                           "invalid value '%s' for --format: expected text or json", format);
-    if (load_config(ctx, &cfg) < 0)
+    if (load_config(ctx, &cfg) < 0 || mt_config_require(ctx, &cfg) < 0)
         goto out;
     if (only) {
         want = mt_config_find_env(&cfg, only);
         if (!want) {
-            mt_err_set(&ctx->err, MT_E_CONFIG, "unknown environment '%s'", only);
+            mt_config_unknown_env(&cfg, only, &ctx->err);
             goto out;
         }
     }
