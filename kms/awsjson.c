@@ -3,6 +3,7 @@
  * before every attempt of the standard retry loop (aws-wire.md 6.1, 1.4, 7.1). The edge of kms/:
  * the only file here that reads the clock or talks to the network. */
 #include <ctype.h>
+#include <stdio.h>
 #include <strings.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,11 +191,17 @@ int mt_kms_aws_call(const struct mt_kms_client *c, const char *signing_name,
         return -1;
     mt_http_debugf(c->http, "aws: %s (%s, region %s)", target ? target : what, signing_name,
                    c->region);
+    if (c->resp_date)
+        c->resp_date[0] = '\0';
     if (mt_http_call_retry(c->http, prepare, &st, &resp, err) < 0) {
+        if (c->resp_date)
+            snprintf(c->resp_date, MT_KMS_DATE_SIZE, "%s", resp.date);
         if (err && err->code != MT_E_NOMEM && err->code != MT_E_INTERNAL)
             mt_err_prefix(err, "%s: ", what);
         goto out;
     }
+    if (c->resp_date)
+        snprintf(c->resp_date, MT_KMS_DATE_SIZE, "%s", resp.date);
     if (mt_buf_add(out, resp.body.p ? resp.body.p : "", resp.body.len) < 0) {
         mt_err_set(err, MT_E_NOMEM, "out of memory");
         goto out;
