@@ -343,7 +343,7 @@ static void check_credentials(struct doctor *dr)
     struct mt_aws *a = &dr->d.aws;
     struct mt_err e;
     struct check *c;
-    char when[40], who[400];
+    char when[40], who[400], exp[80];
     time_t now;
 
     if (!dr->d.t.region) {
@@ -360,31 +360,31 @@ static void check_credentials(struct doctor *dr)
         return;
     }
     now = mt_clock_now();
+    if (a->creds.expiration) {
+        fmt_utc(a->creds.expiration, when, sizeof(when));
+        snprintf(exp, sizeof(exp), "expire %s (%ld min left)", when,
+                 (long)(a->creds.expiration - now) / 60);
+    } else {
+        snprintf(exp, sizeof(exp), "no expiry");
+    }
     mt_err_clear(&e);
     if (caller_identity(dr, &e) < 0) {
         c = add(dr, "credentials", e.code == MT_E_AUTH ? ST_FAIL : ST_WARN, NULL,
-                "profile %s, from %s: %s", a->profile, a->creds.source ? a->creds.source : "?",
-                e.msg);
+                "profile %s, from %s, %s; %s", a->profile,
+                a->creds.source ? a->creds.source : "?", exp, e.msg);
         set_fix(c, "%s", e.code == MT_E_AUTH
                              ? "the credentials are rejected: refresh them (sso login, new keys)"
                              : e.hint[0] ? e.hint : "check the network path to STS");
         if (e.code == MT_E_AUTH)
             return;
         dr->creds_ok = 1;
-        return;
+    } else {
+        dr->creds_ok = 1;
+        snprintf(who, sizeof(who), "account %s, %s", dr->account, dr->arn);
+        c = add(dr, "credentials", ST_OK, NULL, "profile %s, from %s, %s; %s", a->profile,
+                a->creds.source ? a->creds.source : "?", exp, who);
     }
-    dr->creds_ok = 1;
-    snprintf(who, sizeof(who), "account %s, %s", dr->account, dr->arn);
-    if (!a->creds.expiration) {
-        add(dr, "credentials", ST_OK, NULL, "profile %s, from %s, no expiry; %s", a->profile,
-            a->creds.source ? a->creds.source : "?", who);
-        return;
-    }
-    fmt_utc(a->creds.expiration, when, sizeof(when));
-    c = add(dr, "credentials", ST_OK, NULL, "profile %s, from %s, expire %s (%ld min left); %s",
-            a->profile, a->creds.source ? a->creds.source : "?", when,
-            (long)(a->creds.expiration - now) / 60, who);
-    if (a->creds.expiration < now + TOKEN_LIFETIME) {
+    if (a->creds.expiration && a->creds.expiration < now + TOKEN_LIFETIME) {
         c->st = ST_WARN;
         set_fix(c, "a token signed now stops working when the credentials expire (in %ld min, "
                    "not 15): refresh them first",

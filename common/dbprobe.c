@@ -547,13 +547,10 @@ int mt_probe_run(const struct mt_probe_req *rq, struct mt_probe_result *r, struc
 
 /* ---- DNS ---- */
 
-static void lower_nodot(char *s)
+static void lower(char *s)
 {
-    size_t n;
-
     for (; *s; s++)
         *s = (char)tolower((unsigned char)*s);
-    (void)n;
 }
 
 /* The CNAME target of name in the answer section of msg, into out (256). 1 found, 0 none. */
@@ -588,7 +585,7 @@ static int answer_cname(const unsigned char *msg, int len, const char *name, cha
             if (dn_expand(msg, end, p, target, sizeof(target)) < 0 || strlen(target) >= 256)
                 return 0;
             snprintf(out, 256, "%s", target);
-            lower_nodot(out);
+            lower(out);
             return 1;
         }
         p += rdlen;
@@ -598,9 +595,11 @@ static int answer_cname(const unsigned char *msg, int len, const char *name, cha
 
 int mt_probe_cname_chain(const char *host, char out[][256], size_t *n, struct mt_err *err)
 {
+    static const int types[] = {ns_t_a, ns_t_aaaa};
     unsigned char msg[4096];
     char name[256];
-    size_t l;
+    size_t l, t;
+    int len = -1;
 
     *n = 0;
     if (!host || !*host || strlen(host) >= sizeof(name))
@@ -609,18 +608,20 @@ int mt_probe_cname_chain(const char *host, char out[][256], size_t *n, struct mt
     l = strlen(name);
     if (l && name[l - 1] == '.')
         name[l - 1] = '\0';
-    while (*n < MT_PROBE_MAX_CNAMES) {
-        int len = res_query(name, ns_c_in, ns_t_cname, msg, sizeof(msg));
-        if (len < 0) {
-            if (h_errno == HOST_NOT_FOUND || h_errno == NO_DATA)
-                return 0;
-            if (*n)
-                return 0; /* the chain so far stands */
-            return mt_err_set(err, MT_E_HTTP, "DNS look-up of %s failed: %s", name,
-                              hstrerror(h_errno));
-        }
-        if (!answer_cname(msg, len, name, out[*n]))
+    /* an address query: resolvers answer it with the whole CNAME chain in front of the
+     * addresses (a CNAME-type query is refused by some local resolvers) */
+    for (t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+        len = res_query(name, ns_c_in, types[t], msg, sizeof(msg));
+        if (len >= 0 || (h_errno != NO_DATA && h_errno != NO_ADDRESS))
+            break;
+    }
+    if (len < 0) {
+        if (h_errno == HOST_NOT_FOUND || h_errno == NO_DATA)
             return 0;
+        return mt_err_set(err, MT_E_HTTP, "DNS look-up of %s failed: %s", name,
+                          hstrerror(h_errno));
+    }
+    while (*n < MT_PROBE_MAX_CNAMES && answer_cname(msg, len, name, out[*n])) {
         snprintf(name, sizeof(name), "%s", out[*n]);
         (*n)++;
     }

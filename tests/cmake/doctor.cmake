@@ -10,3 +10,6 @@ set_property(TEST rds_e2e APPEND PROPERTY ENVIRONMENT "MT_RDS_DRIVER=$<TARGET_FI
 
 mt_fuzz_target(NAME fuzz_rds_describe SOURCES ${CMAKE_CURRENT_LIST_DIR}/../fuzz/fuzz_rds_describe.c
                LIBS mt_kms CORPUS tests/fuzz/corpus/fuzz_rds_describe)
+
+# db doctor end to end: moto, faketime, dnsmasq in a namespace, real PostgreSQL and MariaDB
+mt_py_test(doctor_e2e ${CMAKE_CURRENT_LIST_DIR}/../e2e/test_doctor.py TIMEOUT 900)
