@@ -58,7 +58,9 @@ struct mt_ctx {
     const char *region;      /* --region flag only */
     int verbose;             /* -v or MYTOOLS_DEBUG=1 */
     int quiet;
-    int color;
+    int color;               /* ANSI colour on stderr (terminal, no NO_COLOR / --no-color) */
+    int silent;              /* a failure already explained to the user (a cancelled prompt):
+                                exit with its code, print nothing */
     int stdin_tty, stdout_tty, stderr_tty;
     struct mt_err err; /* filled by a failing command */
 };

@@ -11,6 +11,7 @@
 
 #include "cmd/aws.h"
 #include "cmd/clipboard.h"
+#include "cmd/pick.h"
 #include "cmd/dbcommon.h"
 #include "common/file.h"
 #include "common/mem.h"
@@ -94,6 +95,8 @@ int mt_db_resolve(struct mt_ctx *ctx, struct mt_dbtoken *d)
     in.aws_default_region = nonempty(getenv("AWS_DEFAULT_REGION"));
     in.home = mt_home_dir();
 
+    if (mt_pick_target(ctx, &d->cfg, &in.env, &in.database, in.host) < 0)
+        return -1;
     if (!in.env && !in.database && !in.host) {
         mt_err_set(&ctx->err, MT_E_USAGE, "no database given: use --env and --database, or "
                                           "--host and --user");
@@ -123,7 +126,7 @@ int mt_db_sign(struct mt_ctx *ctx, struct mt_dbtoken *d)
     if (mt_aws_creds(&d->aws) < 0)
         return -1;
     c = &d->aws.creds;
-    d->now = mt_clock_now();
+    d->now = mt_aws_now(&d->aws); /* corrected by the server clock STS reported */
     sc.access_key_id = c->access_key_id;
     sc.secret_access_key = c->secret_access_key;
     sc.session_token = c->session_token;

@@ -34,6 +34,7 @@
 #include "common/timeutil.h"
 #include "kms/kms.h"
 #include "kms/rds.h"
+#include "sso/sts.h"
 
 #define TOKEN_LIFETIME 900
 #define CLOCK_SKEW_MAX 300
@@ -63,7 +64,7 @@ struct doctor {
     int n;
     int creds_ok;
     char account[32], arn[300];
-    char aws_date[MT_KMS_DATE_SIZE];
+    time_t aws_date, local_date; /* STS answer's Date and the local clock then; 0 = none */
     char host_region[40];      /* region inside the host name, "" if none */
     char endpoint_target[256]; /* the AWS endpoint a CNAME chain ends at, "" if none */
     char policy_arn[600];      /* rds-db:connect resource, "" if unknown */
@@ -296,39 +297,21 @@ static int describe_client(struct doctor *dr, const char *service, const char *r
     return 0;
 }
 
-/* STS GetCallerIdentity (aws-wire.md 6.4): account, ARN and the answer's Date. */
+/* STS GetCallerIdentity (sso/sts.c): account, ARN and the answer's Date. */
 static int caller_identity(struct doctor *dr, struct mt_err *err)
 {
-    static const char body_text[] = "Action=GetCallerIdentity&Version=2011-06-15";
-    struct mt_kms_client kc;
-    struct mt_buf body = MT_BUF_INIT, out = MT_BUF_INIT_SECRET;
-    char *url = NULL;
-    int rc = -1;
+    struct mt_sso_net net;
+    struct mt_sts_identity id;
 
-    if (describe_client(dr, MT_SVC_STS, dr->d.aws.region, &kc, &url) < 0) {
-        *err = dr->ctx->err;
-        mt_err_clear(&dr->ctx->err);
-        goto out;
-    }
-    kc.resp_date = dr->aws_date;
-    if (mt_buf_adds(&body, body_text) < 0) {
-        mt_err_set(err, MT_E_NOMEM, "out of memory");
-        goto out;
-    }
-    if (mt_kms_aws_call(&kc, "sts", "application/x-www-form-urlencoded; charset=utf-8", NULL,
-                        "STS GetCallerIdentity", &body, &out, err) < 0)
-        goto out;
-    if (mt_aws_xml_text(out.p, out.len, "Account", dr->account, sizeof(dr->account)) < 0 ||
-        mt_aws_xml_text(out.p, out.len, "Arn", dr->arn, sizeof(dr->arn)) < 0) {
-        mt_err_set(err, MT_E_AWS, "STS GetCallerIdentity: malformed response");
-        goto out;
-    }
-    rc = 0;
-out:
-    mt_buf_release(&body);
-    mt_buf_release(&out);
-    free(url);
-    return rc;
+    memset(&id, 0, sizeof(id));
+    mt_aws_sso_net(&dr->d.aws, &net);
+    if (mt_sts_get_caller_identity(&net, dr->d.aws.region, &dr->d.aws.creds, &id, err) < 0)
+        return -1;
+    snprintf(dr->account, sizeof(dr->account), "%s", id.account);
+    mt_err_sanitize(dr->arn, sizeof(dr->arn), id.arn, strlen(id.arn));
+    dr->aws_date = id.server_date;
+    dr->local_date = id.local_date;
+    return 0;
 }
 
 static void fmt_utc(time_t t, char *buf, size_t n)
@@ -394,21 +377,21 @@ static void check_credentials(struct doctor *dr)
 
 static void check_clock(struct doctor *dr)
 {
-    time_t aws, now = mt_clock_now();
+    char date[40];
     long skew;
     struct check *c;
 
-    if (!dr->aws_date[0] || mt_time_parse_http(dr->aws_date, &aws) < 0) {
+    if (!dr->aws_date) {
         add(dr, "clock", ST_SKIP, NULL, "no AWS answer with a Date to compare with");
         return;
     }
-    skew = (long)(now - aws);
+    skew = (long)((dr->local_date ? dr->local_date : mt_clock_now()) - dr->aws_date);
+    fmt_utc(dr->aws_date, date, sizeof(date));
     if (labs(skew) > CLOCK_SKEW_MAX) {
         c = add(dr, "clock", ST_FAIL, NULL,
                 "the local clock is %ld min %ld s %s AWS's (Date: %s): signatures older or "
                 "newer than 5 minutes are rejected",
-                labs(skew) / 60, labs(skew) % 60, skew > 0 ? "ahead of" : "behind",
-                dr->aws_date);
+                labs(skew) / 60, labs(skew) % 60, skew > 0 ? "ahead of" : "behind", date);
         set_fix(c, "synchronise the system clock (e.g. 'timedatectl set-ntp true' or chrony)");
         return;
     }
@@ -936,10 +919,10 @@ static int run_doctor(struct mt_ctx *ctx)
     if (!dr)
         return mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
     dr->ctx = ctx;
-    /* never log in from here (that writes caches): a diagnosis reports, it does not repair */
-    ctx->stdin_tty = 0;
     if (mt_db_resolve(ctx, &dr->d) < 0)
         goto out;
+    /* never log in from here (that writes caches): a diagnosis reports, it does not repair */
+    ctx->stdin_tty = 0;
     dr->family = family_of(dr->d.t.engine);
     check_resolution(dr);
     check_region(dr);

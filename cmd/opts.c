@@ -286,8 +286,8 @@ int mt_report(const struct mt_ctx *ctx)
 {
     const struct mt_err *e = &ctx->err;
     int code = mt_err_exit_code(e);
-    if (!code)
-        return 0;
+    if (!code || ctx->silent)
+        return code;
     fprintf(stderr, "mytools%s%s: %s\n", ctx->cmd ? " " : "", ctx->cmd ? ctx->cmd->path : "",
             e->msg[0] ? e->msg : "failed");
     if (e->hint[0])

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/mem.h"
+
 /* ---- small helpers ---------------------------------------------------------------------------- */
 
 static int is_space(char c)
@@ -364,4 +366,20 @@ int mt_aws_parse_error(const struct mt_http_resp *resp, struct mt_err *err)
     else if (!strcmp(p.code, "AccessDeniedException") || !strcmp(p.code, "AccessDenied"))
         mt_err_hint(err, "the credentials were accepted but lack permission for this action");
     return -1;
+}
+
+char *mt_aws_xml_dup(const char *xml, size_t len, const char *tag)
+{
+    char *out;
+
+    if (!xml)
+        return NULL;
+    out = malloc(len + 1); /* the text is never longer than the document */
+    if (!out)
+        return NULL;
+    if (mt_aws_xml_text(xml, len, tag, out, len + 1) < 0 || !out[0]) {
+        mt_freezero(out, len + 1);
+        return NULL;
+    }
+    return out;
 }

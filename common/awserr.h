@@ -47,6 +47,9 @@ void mt_aws_clean_code(const char *raw, char *out, size_t n);
  * attributes skipped, entities &amp; &lt; &gt; &quot; &apos; and numeric ASCII references
  * decoded) into out (size n, truncated). Returns 0 if found, else -1. Not a validating parser. */
 int mt_aws_xml_text(const char *xml, size_t len, const char *tag, char *out, size_t n);
+/* The same extraction, untruncated, into a new string (wipe and free it with mt_free_secret when
+ * it may hold a secret). NULL when the tag is absent or empty, or on OOM. */
+char *mt_aws_xml_dup(const char *xml, size_t len, const char *tag);
 
 /* Element iterator (the same tolerant reader): finds the next <tag ...>...</tag> starting at
  * xml[*pos], nesting-aware (a <member> inside a <member> does not end the outer one), and sets

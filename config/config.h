@@ -93,6 +93,9 @@ void mt_config_release(struct mt_config *cfg);
 /* The environment whose name or alias is name_or_alias (exact, case-sensitive), or NULL.
  * Borrowed from cfg. */
 const struct mt_cfg_env *mt_config_find_env(const struct mt_config *cfg, const char *name_or_alias);
+/* The error for an environment name the config does not know: MT_E_CONFIG "unknown environment
+ * 'x' (known: ...)" with a "did you mean" hint. Returns -1. */
+int mt_config_unknown_env(const struct mt_config *cfg, const char *want, struct mt_err *err);
 /* The database called name in env, or NULL. Borrowed. */
 const struct mt_cfg_db *mt_config_find_db(const struct mt_cfg_env *env, const char *name);
 
@@ -106,6 +109,25 @@ int mt_config_engine_port(const char *engine);
 
 /* Looks up the region of an AWS profile (e.g. from ~/.aws/config). Return a string that stays
  * valid until mt_resolve_target() returns, or NULL. */
+/* THE profile and region precedence (contract sections 4 and 5), decided here only: both
+ * mt_resolve_target (db commands) and cmd/aws.c (every AWS call) pick through these. Empty or
+ * NULL inputs count as unset. */
+struct mt_pick_in {
+    const char *flag;           /* --profile / --region */
+    const char *config;         /* the mytools config: database or environment level */
+    const char *config_level;   /* its name for the source ("database", "environment", "config") */
+    const char *host_region;    /* region only: from an RDS host name */
+    const char *config_default; /* the mytools config's defaults level */
+    const char *env1, *env2;    /* AWS_PROFILE (profile) / AWS_REGION, AWS_DEFAULT_REGION */
+    const char *aws_profile_region; /* region only: the chosen profile's region */
+};
+/* Profile: flag, config, config_default, AWS_PROFILE, "default". *chosen = 1 when the flag or the
+ * mytools config chose it (environment keys are then ignored). *source names the winner. */
+const char *mt_pick_profile(const struct mt_pick_in *in, const char **source, int *chosen);
+/* Region: flag, config, host name, config_default, AWS_REGION, AWS_DEFAULT_REGION, profile
+ * region. NULL when none. */
+const char *mt_pick_region(const struct mt_pick_in *in, const char **source);
+
 typedef const char *(*mt_profile_region_fn)(void *ctx, const char *profile);
 
 struct mt_resolve_in {

@@ -10,92 +10,12 @@
 
 #include "common/http.h"
 #include "common/mem.h"
+#include "common/target_url.h"
 #include "common/timeutil.h"
 #include "kms/kms.h"
 #include "sigv4/sigv4.h"
 
 #define CONTENT_TYPE "application/x-amz-json-1.1"
-
-/* What the URL and the signature need, split once per call. */
-struct target_url {
-    char *url;  /* scheme://host[:port]<prefix>/ : what is sent */
-    char *host; /* Host header exactly as curl sends it: lower-case, default port left out */
-    char *path; /* <prefix>/ */
-};
-
-static void target_url_release(struct target_url *t)
-{
-    free(t->url);
-    free(t->host);
-    free(t->path);
-    memset(t, 0, sizeof(*t));
-}
-
-/* Splits the endpoint (scheme://authority[/prefix], no query) into what is signed and sent.
- * Host names are lower-cased in both (botocore signs them so; curl sends what the URL says). */
-static int split_endpoint(const char *endpoint, struct target_url *t, struct mt_err *err)
-{
-    struct mt_buf url = MT_BUF_INIT, host = MT_BUF_INIT, path = MT_BUF_INIT;
-    const char *p, *auth, *auth_end, *port = NULL;
-    int https;
-    size_t i;
-
-    memset(t, 0, sizeof(*t));
-    if (!endpoint)
-        return mt_err_set(err, MT_E_INTERNAL, "no endpoint");
-    if (!strncasecmp(endpoint, "https://", 8)) {
-        https = 1;
-        auth = endpoint + 8;
-    } else if (!strncasecmp(endpoint, "http://", 7)) {
-        https = 0;
-        auth = endpoint + 7;
-    } else {
-        return mt_err_set(err, MT_E_CONFIG, "endpoint '%s' is not an http(s) URL", endpoint);
-    }
-    auth_end = auth + strcspn(auth, "/?#");
-    if (auth_end == auth || *auth_end == '?' || *auth_end == '#')
-        return mt_err_set(err, MT_E_CONFIG, "endpoint '%s' is not a plain base URL", endpoint);
-    /* port: after the last ':' that is not inside [IPv6] brackets */
-    for (p = auth_end; p > auth; p--) {
-        if (p[-1] == ']')
-            break;
-        if (p[-1] == ':') {
-            port = p;
-            break;
-        }
-    }
-    for (i = 0; auth + i < (port ? port - 1 : auth_end); i++)
-        if (mt_buf_addc(&host, (char)tolower((unsigned char)auth[i])) < 0)
-            goto nomem;
-    if (port && port < auth_end) {
-        size_t plen = (size_t)(auth_end - port);
-        int is_default = (https && plen == 3 && !memcmp(port, "443", 3)) ||
-                         (!https && plen == 2 && !memcmp(port, "80", 2));
-        if (!is_default && (mt_buf_addc(&host, ':') < 0 || mt_buf_add(&host, port, plen) < 0))
-            goto nomem;
-    }
-    if (mt_buf_add(&path, auth_end, strlen(auth_end)) < 0)
-        goto nomem;
-    while (path.len && path.p[path.len - 1] == '/')
-        path.p[--path.len] = '\0';
-    if (mt_buf_addc(&path, '/') < 0 ||
-        mt_buf_addf(&url, "%s://%s%s", https ? "https" : "http", mt_buf_str(&host),
-                    mt_buf_str(&path)) < 0)
-        goto nomem;
-    t->url = mt_buf_detach(&url);
-    t->host = mt_buf_detach(&host);
-    t->path = mt_buf_detach(&path);
-    if (!t->url || !t->host || !t->path) {
-        target_url_release(t);
-        return mt_err_set(err, MT_E_NOMEM, "out of memory");
-    }
-    return 0;
-nomem:
-    mt_buf_release(&url);
-    mt_buf_release(&host);
-    mt_buf_release(&path);
-    return mt_err_set(err, MT_E_NOMEM, "out of memory");
-}
 
 struct call {
     const struct mt_kms_client *c;
@@ -103,7 +23,7 @@ struct call {
     const char *content_type;
     const char *target; /* X-Amz-Target, or NULL (query protocol) */
     const struct mt_buf *body;
-    struct target_url u;
+    struct mt_target_url u;
     struct mt_sigv4_creds creds;
     struct mt_sigv4_signed sig;      /* of the current attempt; wiped when replaced */
     struct mt_http_header hdrs[5];
@@ -187,21 +107,15 @@ int mt_kms_aws_call(const struct mt_kms_client *c, const char *signing_name,
     st.creds.access_key_id = c->access_key_id;
     st.creds.secret_access_key = c->secret_access_key;
     st.creds.session_token = c->session_token && *c->session_token ? c->session_token : NULL;
-    if (split_endpoint(c->endpoint, &st.u, err) < 0)
+    if (mt_target_url_split(c->endpoint, &st.u, err) < 0)
         return -1;
     mt_http_debugf(c->http, "aws: %s (%s, region %s)", target ? target : what, signing_name,
                    c->region);
-    if (c->resp_date)
-        c->resp_date[0] = '\0';
     if (mt_http_call_retry(c->http, prepare, &st, &resp, err) < 0) {
-        if (c->resp_date)
-            snprintf(c->resp_date, MT_KMS_DATE_SIZE, "%s", resp.date);
         if (err && err->code != MT_E_NOMEM && err->code != MT_E_INTERNAL)
             mt_err_prefix(err, "%s: ", what);
         goto out;
     }
-    if (c->resp_date)
-        snprintf(c->resp_date, MT_KMS_DATE_SIZE, "%s", resp.date);
     if (mt_buf_add(out, resp.body.p ? resp.body.p : "", resp.body.len) < 0) {
         mt_err_set(err, MT_E_NOMEM, "out of memory");
         goto out;
@@ -211,6 +125,6 @@ out:
     mt_http_resp_release(&resp); /* wipes the body */
     mt_sigv4_signed_release(&st.sig);
     mt_memzero(st.hdrs, sizeof(st.hdrs));
-    target_url_release(&st.u);
+    mt_target_url_release(&st.u);
     return rc;
 }

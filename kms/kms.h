@@ -38,11 +38,7 @@ struct mt_kms_client {
     const char *secret_access_key;
     const char *session_token;     /* NULL or "" for none */
     const char *ca_bundle;         /* NULL = system store */
-    char *resp_date;               /* optional (NULL = not wanted): receives the Date header of
-                                      the last answer (success or error), size MT_KMS_DATE_SIZE;
-                                      "" when there was none */
 };
-#define MT_KMS_DATE_SIZE 64
 
 /* One encryption-context pair; strings borrowed. */
 struct mt_kms_pair {
