@@ -315,26 +315,13 @@ static int upgrade_postgres(int fd, struct mt_probe_result *r)
 #define MYSQL_CLIENT_SSL 0x800u
 #define MYSQL_CLIENT_SECURE_CONNECTION 0x8000u
 
-/* MySQL / MariaDB: the server greets first (protocol 10); CLIENT_SSL in its capability flags
- * means TLS is on; the client answers with a 32-byte SSL request packet (sequence 1). */
-static int upgrade_mysql(int fd, struct mt_probe_result *r)
+int mt_probe_mysql_greeting(const unsigned char *pkt, size_t len, struct mt_probe_result *r)
 {
-    unsigned char hdr[4], pkt[1024], req[36];
-    size_t len, i, p;
+    size_t i, p;
     uint32_t caps;
-    int rc;
 
-    if ((rc = read_full(fd, hdr, 4)) != 1) {
-        io_error(r, "no MySQL greeting", rc);
-        return -1;
-    }
-    len = hdr[0] | (size_t)hdr[1] << 8 | (size_t)hdr[2] << 16;
-    if (len < 1 || len > sizeof(pkt)) {
-        snprintf(r->error, sizeof(r->error), "not a MySQL greeting (packet of %zu bytes)", len);
-        return -1;
-    }
-    if ((rc = read_full(fd, pkt, len)) != 1) {
-        io_error(r, "incomplete MySQL greeting", rc);
+    if (len < 1) {
+        snprintf(r->error, sizeof(r->error), "empty MySQL greeting");
         return -1;
     }
     if (pkt[0] == 0xff) { /* error packet: 0xff, code(2), [#state(6)], message */
@@ -352,7 +339,7 @@ static int upgrade_mysql(int fd, struct mt_probe_result *r)
     for (p = 1; p < len && pkt[p]; p++)
         ;
     escape_into(r->server_version, sizeof(r->server_version), (const char *)pkt + 1, p - 1);
-    p++;        /* NUL */
+    p++;            /* NUL */
     p += 4 + 8 + 1; /* connection id, auth data part 1, filler */
     if (p + 2 > len) {
         snprintf(r->error, sizeof(r->error), "truncated MySQL greeting");
@@ -365,6 +352,33 @@ static int upgrade_mysql(int fd, struct mt_probe_result *r)
                                              "(CLIENT_SSL not set): TLS is not enabled on it");
         return -1;
     }
+    return 0;
+}
+
+/* MySQL / MariaDB: the server greets first (protocol 10); CLIENT_SSL in its capability flags
+ * means TLS is on; the client answers with a 32-byte SSL request packet (sequence 1). */
+static int upgrade_mysql(int fd, struct mt_probe_result *r)
+{
+    unsigned char hdr[4], pkt[1024], req[36];
+    size_t len, i;
+    uint32_t caps;
+    int rc;
+
+    if ((rc = read_full(fd, hdr, 4)) != 1) {
+        io_error(r, "no MySQL greeting", rc);
+        return -1;
+    }
+    len = hdr[0] | (size_t)hdr[1] << 8 | (size_t)hdr[2] << 16;
+    if (len < 1 || len > sizeof(pkt)) {
+        snprintf(r->error, sizeof(r->error), "not a MySQL greeting (packet of %zu bytes)", len);
+        return -1;
+    }
+    if ((rc = read_full(fd, pkt, len)) != 1) {
+        io_error(r, "incomplete MySQL greeting", rc);
+        return -1;
+    }
+    if (mt_probe_mysql_greeting(pkt, len, r) < 0)
+        return -1;
     memset(req, 0, sizeof(req));
     req[0] = 32; /* payload length */
     req[3] = 1;  /* sequence */
@@ -372,8 +386,8 @@ static int upgrade_mysql(int fd, struct mt_probe_result *r)
            MYSQL_CLIENT_SECURE_CONNECTION;
     for (i = 0; i < 4; i++)
         req[4 + i] = (unsigned char)(caps >> (8 * i));
-    req[8 + 3] = 0x01;      /* max packet 16 MiB */
-    req[12] = 45;           /* utf8mb4_general_ci */
+    req[8 + 3] = 0x01; /* max packet 16 MiB */
+    req[12] = 45;      /* utf8mb4_general_ci */
     if (write_full(fd, req, sizeof(req)) < 0) {
         io_error(r, "cannot send the MySQL SSL request", -1);
         return -1;
@@ -553,8 +567,7 @@ static void lower(char *s)
         *s = (char)tolower((unsigned char)*s);
 }
 
-/* The CNAME target of name in the answer section of msg, into out (256). 1 found, 0 none. */
-static int answer_cname(const unsigned char *msg, int len, const char *name, char *out)
+int mt_probe_answer_cname(const unsigned char *msg, int len, const char *name, char *out)
 {
     const unsigned char *p = msg + 12, *end = msg + len;
     unsigned qd, an, i;
@@ -621,7 +634,7 @@ int mt_probe_cname_chain(const char *host, char out[][256], size_t *n, struct mt
         return mt_err_set(err, MT_E_HTTP, "DNS look-up of %s failed: %s", name,
                           hstrerror(h_errno));
     }
-    while (*n < MT_PROBE_MAX_CNAMES && answer_cname(msg, len, name, out[*n])) {
+    while (*n < MT_PROBE_MAX_CNAMES && mt_probe_answer_cname(msg, len, name, out[*n])) {
         snprintf(name, sizeof(name), "%s", out[*n]);
         (*n)++;
     }

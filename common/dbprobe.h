@@ -86,4 +86,14 @@ int mt_probe_is_private_addr(const char *addr);
  * Returns the number of addresses, or -1 (out holds gai_strerror's text). */
 int mt_probe_resolve(const char *host, char *out, size_t n);
 
+/* ---- the pure parsers of what servers send (fuzzed: tests/fuzz/fuzz_dbprobe.c) ---- */
+
+/* A MySQL / MariaDB greeting packet's payload: 0 when it is a protocol-10 greeting offering TLS
+ * (r->server_version set); -1 with r->error (and r->tls_refused when TLS is not offered) else. */
+int mt_probe_mysql_greeting(const unsigned char *pkt, size_t len, struct mt_probe_result *r);
+
+/* The CNAME target of name in the answer section of the DNS message msg[0..len) into out (256
+ * bytes, lower case, no trailing dot). 1 when found, 0 when not (or the message is malformed). */
+int mt_probe_answer_cname(const unsigned char *msg, int len, const char *name, char *out);
+
 #endif

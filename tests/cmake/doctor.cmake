@@ -13,3 +13,7 @@ mt_fuzz_target(NAME fuzz_rds_describe SOURCES ${CMAKE_CURRENT_LIST_DIR}/../fuzz/
 
 # db doctor end to end: moto, faketime, dnsmasq in a namespace, real PostgreSQL and MariaDB
 mt_py_test(doctor_e2e ${CMAKE_CURRENT_LIST_DIR}/../e2e/test_doctor.py TIMEOUT 900)
+
+# the parsers of server bytes in common/dbprobe.c (MySQL greeting, DNS answers)
+mt_fuzz_target(NAME fuzz_dbprobe SOURCES ${CMAKE_CURRENT_LIST_DIR}/../fuzz/fuzz_dbprobe.c
+               LIBS mt_common CORPUS tests/fuzz/corpus/fuzz_dbprobe)
