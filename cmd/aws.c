@@ -11,7 +11,9 @@
 #include "common/file.h"
 #include "common/mem.h"
 #include "common/timeutil.h"
+#include "cmd/prompt.h"
 #include "config/aws_ini.h"
+#include "config/config.h"
 
 static const char *nonempty(const char *s)
 {
@@ -42,42 +44,34 @@ int mt_aws_select(struct mt_aws *a, const char *config_profile, const char *conf
 {
     struct mt_ctx *ctx = a->ctx;
     const struct mt_ini_section *prof;
-    const char *p, *r = NULL;
+    const char *p, *r = NULL, *psrc = NULL;
+    struct mt_pick_in pk;
 
     free(a->profile);
     free(a->region);
     free(a->ca_bundle);
     a->profile = a->region = a->ca_bundle = NULL;
     a->region_source = NULL;
-    a->profile_chosen = 1;
-    if (nonempty(ctx->profile))
-        p = ctx->profile;
-    else if (nonempty(config_profile))
-        p = config_profile;
-    else {
-        a->profile_chosen = 0;
-        p = nonempty(getenv("AWS_PROFILE"));
-        if (!p)
-            p = "default";
-    }
+    /* the one precedence (config/resolve.c mt_pick_profile / mt_pick_region) */
+    memset(&pk, 0, sizeof(pk));
+    pk.flag = ctx->profile;
+    pk.config = config_profile;
+    pk.config_level = "config";
+    pk.env1 = getenv("AWS_PROFILE");
+    p = mt_pick_profile(&pk, &psrc, &a->profile_chosen);
     a->profile = strdup(p);
     if (!a->profile)
         return oom(a);
     prof = mt_ini_profile(a->config, a->profile);
 
-    if (nonempty(ctx->region)) {
-        r = ctx->region;
-        a->region_source = "--region";
-    } else if (nonempty(config_region)) {
-        r = config_region;
-        a->region_source = "config";
-    } else if ((r = nonempty(getenv("AWS_REGION")))) {
-        a->region_source = "AWS_REGION";
-    } else if ((r = nonempty(getenv("AWS_DEFAULT_REGION")))) {
-        a->region_source = "AWS_DEFAULT_REGION";
-    } else if (prof && (r = nonempty(mt_ini_get(prof, "region")))) {
-        a->region_source = "profile";
-    }
+    memset(&pk, 0, sizeof(pk));
+    pk.flag = ctx->region;
+    pk.config = config_region;
+    pk.config_level = "config";
+    pk.env1 = getenv("AWS_REGION");
+    pk.env2 = getenv("AWS_DEFAULT_REGION");
+    pk.aws_profile_region = prof ? mt_ini_get(prof, "region") : NULL;
+    r = mt_pick_region(&pk, &a->region_source);
     if (r && !(a->region = strdup(r)))
         return oom(a);
 
@@ -129,6 +123,41 @@ void mt_aws_sso_net(struct mt_aws *a, struct mt_sso_net *net)
     net->ca_bundle = a->ca_bundle;
     net->debug = net_debug;
     net->ud = a;
+    net->clock_skew = &a->clock_skew;
+}
+
+time_t mt_aws_now(const struct mt_aws *a)
+{
+    return mt_clock_now() + a->clock_skew;
+}
+
+static const char *env_get(const char *name)
+{
+    return getenv(name);
+}
+
+/* The MFA code for an assume-role profile with mfa_serial: a terminal prompt (cmd/prompt.c,
+ * readline loaded only now). Only offered to sso/ when stdin and stderr are terminals. */
+static int mfa_prompt(void *ud, const char *profile, const char *serial, struct mt_buf *code,
+                      struct mt_err *err)
+{
+    char prompt[600];
+    char *line = NULL;
+    int rc;
+
+    (void)ud;
+    snprintf(prompt, sizeof(prompt), "MFA code for %s (profile %s): ", serial, profile);
+    rc = mt_prompt(prompt, NULL, &line, err);
+    if (rc < 0)
+        return -1;
+    if (rc == MT_PROMPT_CANCEL || !line) {
+        free(line);
+        mt_err_set(err, MT_E_AUTH, "no MFA code entered for profile '%s'", profile);
+        return mt_err_hint(err, "enter the current code of %s", serial);
+    }
+    rc = mt_buf_adds(code, line) < 0 ? mt_err_set(err, MT_E_NOMEM, "out of memory") : 0;
+    mt_free_secret(line);
+    return rc;
 }
 
 /* Login texts while a command (db token) runs: stderr, so stdout stays the command's output. */
@@ -144,10 +173,16 @@ int mt_aws_creds(struct mt_aws *a)
     struct mt_creds_in ci;
     struct mt_sso_net net;
     struct mt_sso_ui ui = {ui_stderr, NULL};
-    char *cache_dir = mt_path_join(mt_home_dir(), ".aws/cli/cache");
-    char *sso_dir = mt_path_join(mt_home_dir(), ".aws/sso/cache");
+    char *cache_dir, *sso_dir;
+    const char *v;
     int rc;
 
+    if (a->creds.access_key_id &&
+        (!a->creds.expiration || a->creds.expiration - mt_aws_now(a) > 300))
+        return 0; /* still fresh */
+    mt_creds_release(&a->creds);
+    cache_dir = mt_path_join(mt_home_dir(), ".aws/cli/cache");
+    sso_dir = mt_path_join(mt_home_dir(), ".aws/sso/cache");
     if (!cache_dir || !sso_dir) {
         free(cache_dir);
         free(sso_dir);
@@ -163,23 +198,30 @@ int mt_aws_creds(struct mt_aws *a)
     ci.credentials_path = a->credentials_path;
     ci.env_access_key_id = getenv("AWS_ACCESS_KEY_ID");
     ci.env_secret_access_key = getenv("AWS_SECRET_ACCESS_KEY");
+    /* botocore reads the legacy AWS_SECURITY_TOKEN first; sso/env.c treats blanks as unset */
     ci.env_session_token = getenv("AWS_SESSION_TOKEN");
     if (!nonempty(ci.env_session_token))
         ci.env_session_token = getenv("AWS_SECURITY_TOKEN");
     ci.env_expiration = getenv("AWS_CREDENTIAL_EXPIRATION");
     ci.cli_cache_dir = cache_dir;
-    ci.now = mt_clock_now();
+    ci.now = mt_aws_now(a);
     ci.sso = &net;
     ci.sso_cache_dir = sso_dir;
     ci.interactive = a->ctx->stdin_tty && a->ctx->stderr_tty;
     ci.ui = &ui;
     ci.browser = nonempty(getenv("BROWSER"));
+    ci.getenv = env_get;
+    ci.sts_region = a->region;
+    if (ci.interactive)
+        ci.mfa_code = mfa_prompt;
+    if ((v = nonempty(getenv("MYTOOLS_CREDENTIAL_PROCESS_TIMEOUT"))))
+        ci.process_timeout_ms = (long)(atof(v) * 1000.0);
     rc = mt_creds_resolve(&ci, &a->creds, &a->ctx->err);
     free(cache_dir);
     free(sso_dir);
     if (rc < 0)
         return -1;
-    mt_debug(a->ctx, "credentials for profile '%s' from %s", a->profile, a->creds.source);
+    mt_debug(a->ctx, "credentials: %s", a->creds.detail[0] ? a->creds.detail : a->creds.source);
     if (a->creds.expiration && a->creds.expiration <= ci.now) {
         mt_creds_release(&a->creds);
         mt_err_set(&a->ctx->err, MT_E_AUTH, "the AWS credentials for profile '%s' have expired",

@@ -23,6 +23,7 @@ struct mt_aws {
     char *ca_bundle;    /* AWS_CA_BUNDLE, else the profile's ca_bundle, else NULL (system) */
     struct mt_creds creds; /* filled by mt_aws_creds */
     struct mt_http *http;  /* created on first use by mt_aws_http */
+    long clock_skew;       /* seconds to add to the local clock when signing (learned from STS) */
     struct mt_ctx *ctx;
 };
 
@@ -35,9 +36,12 @@ int mt_aws_open(struct mt_ctx *ctx, struct mt_aws *a, const char *config_profile
                 const char *config_region);
 /* Re-resolves profile, region and CA bundle with other config values (files stay loaded). */
 int mt_aws_select(struct mt_aws *a, const char *config_profile, const char *config_region);
-/* Credentials through the chain (environment, shared files, SSO caches, refresh, login when
- * interactive). Fills a->creds. Errors: MT_E_AUTH (exit 4) with a hint, MT_E_CONFIG. */
+/* Credentials through the chain (sso/chain.c: environment, profile, container, IMDS). Fills
+ * a->creds; called again it keeps them unless they expire within 5 minutes (refresh ahead of
+ * expiry). -v names the source, never a key. Errors: MT_E_AUTH (exit 4) with a hint, MT_E_CONFIG. */
 int mt_aws_creds(struct mt_aws *a);
+/* The signing clock: the local clock corrected by what STS said (a->clock_skew). */
+time_t mt_aws_now(const struct mt_aws *a);
 /* Fills net so that sso/ reaches the SSO services through this context (HTTP handle, endpoints,
  * CA bundle, -v lines). net borrows a. */
 void mt_aws_sso_net(struct mt_aws *a, struct mt_sso_net *net);

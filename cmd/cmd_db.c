@@ -70,12 +70,9 @@ void mt_dbtoken_release(struct mt_dbtoken *d)
     mt_buf_release(&d->token);
 }
 
-int mt_db_prepare(struct mt_ctx *ctx, struct mt_dbtoken *d)
+int mt_db_resolve(struct mt_ctx *ctx, struct mt_dbtoken *d)
 {
     struct mt_resolve_in in;
-    struct mt_sigv4_creds sc;
-    struct mt_sigv4_rds_req rq;
-    const struct mt_creds *c;
 
     mt_resolve_in_init(&in);
     d->token.secret = 1;
@@ -116,12 +113,21 @@ int mt_db_prepare(struct mt_ctx *ctx, struct mt_dbtoken *d)
     d->t.clipboard_clear = mt_clipboard_clear_seconds(d->t.clipboard_clear);
     mt_debug(ctx, "target %s:%d user %s region %s (from %s) profile %s", d->t.host, d->t.port,
              d->t.user, d->t.region, d->t.region_source, d->t.profile);
-    if (mt_aws_select(&d->aws, d->t.profile_from_config_or_flag ? d->t.profile : NULL,
-                      d->t.region) < 0 ||
-        mt_aws_creds(&d->aws) < 0)
+    return mt_aws_select(&d->aws, d->t.profile_from_config_or_flag ? d->t.profile : NULL,
+                         d->t.region);
+}
+
+int mt_db_sign(struct mt_ctx *ctx, struct mt_dbtoken *d)
+{
+    struct mt_sigv4_creds sc;
+    struct mt_sigv4_rds_req rq;
+    const struct mt_creds *c;
+
+    d->token.secret = 1;
+    if (mt_aws_creds(&d->aws) < 0)
         return -1;
     c = &d->aws.creds;
-    d->now = mt_clock_now();
+    d->now = mt_aws_now(&d->aws); /* corrected by the server clock STS reported */
     sc.access_key_id = c->access_key_id;
     sc.secret_access_key = c->secret_access_key;
     sc.session_token = c->session_token;
@@ -139,6 +145,11 @@ int mt_db_prepare(struct mt_ctx *ctx, struct mt_dbtoken *d)
         d->creds_short = 1;
     }
     return 0;
+}
+
+int mt_db_prepare(struct mt_ctx *ctx, struct mt_dbtoken *d)
+{
+    return mt_db_resolve(ctx, d) < 0 ? -1 : mt_db_sign(ctx, d);
 }
 
 /* ---- output ---- */
@@ -544,119 +555,117 @@ static int is_mariadb_client(const char *path)
     return strstr(b ? b : real, "mariadb") != NULL;
 }
 
-static int run_connect(struct mt_ctx *ctx)
+void mt_db_client_release(struct mt_db_client *c)
 {
-    struct mt_dbtoken d;
-    char *client = NULL, **argv = NULL, port[16], *conninfo = NULL;
-    int n = 0, i, rc = -1;
-    const char *fam;
+    free(c->argv);
+    free(c->client);
+    free(c->conninfo);
+    memset(c, 0, sizeof(*c));
+}
 
-    memset(&d, 0, sizeof(d));
-    if (mt_db_prepare(ctx, &d) < 0)
-        goto out;
-    fam = engine_family(d.t.engine);
+int mt_db_client_build(struct mt_ctx *ctx, const struct mt_dbtoken *d, struct mt_db_client *cl)
+{
+    const char *fam;
+    int n = 0;
+
+    memset(cl, 0, sizeof(*cl));
+    fam = engine_family(d->t.engine);
     if (!strcmp(fam, "postgres")) {
-        client = which("psql");
-    } else if (!strcmp(d.t.engine, "mariadb")) {
-        client = which("mariadb");
-        if (!client)
-            client = which("mysql");
+        cl->client = which("psql");
+    } else if (!strcmp(d->t.engine, "mariadb")) {
+        cl->client = which("mariadb");
+        if (!cl->client)
+            cl->client = which("mysql");
     } else {
-        client = which("mysql");
-        if (!client)
-            client = which("mariadb");
+        cl->client = which("mysql");
+        if (!cl->client)
+            cl->client = which("mariadb");
     }
-    if (!client) {
-        mt_err_set(&ctx->err, MT_E_IO, "no %s client found in PATH",
-                   !strcmp(fam, "postgres") ? "psql" : "mysql/mariadb");
-        goto out;
-    }
-    argv = calloc((size_t)ctx->args.npos + 16, sizeof(char *));
-    if (!argv) {
-        mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
-        goto out;
-    }
-    snprintf(port, sizeof(port), "%d", conn_port(&d.t));
-    argv[n++] = client;
+    if (!cl->client)
+        return mt_err_set(&ctx->err, MT_E_IO, "no %s client found in PATH",
+                          !strcmp(fam, "postgres") ? "psql" : "mysql/mariadb");
+    cl->argv = calloc((size_t)ctx->args.npos + 16, sizeof(char *));
+    if (!cl->argv)
+        goto nomem;
+    snprintf(cl->port, sizeof(cl->port), "%d", conn_port(&d->t));
+    cl->argv[n++] = cl->client;
     if (!strcmp(fam, "postgres")) {
         struct mt_buf ci = MT_BUF_INIT;
-        if (mt_buf_addf(&ci, "host=%s port=%s user=%s sslmode=verify-full", conn_host(&d.t),
-                        port, d.t.user) < 0 ||
-            (d.t.name && mt_buf_addf(&ci, " dbname=%s", d.t.name) < 0) ||
-            (d.t.ca_bundle && mt_buf_addf(&ci, " sslrootcert=%s", d.t.ca_bundle) < 0)) {
+        if (mt_buf_addf(&ci, "host=%s port=%s user=%s sslmode=verify-full", conn_host(&d->t),
+                        cl->port, d->t.user) < 0 ||
+            (d->t.name && mt_buf_addf(&ci, " dbname=%s", d->t.name) < 0) ||
+            (d->t.ca_bundle && mt_buf_addf(&ci, " sslrootcert=%s", d->t.ca_bundle) < 0)) {
             mt_buf_release(&ci);
-            mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
-            goto out;
+            goto nomem;
         }
-        conninfo = mt_buf_detach(&ci);
-        argv[n++] = conninfo;
-        if (setenv("PGPASSWORD", d.token.p, 1) < 0)
-            goto env_fail;
+        cl->conninfo = mt_buf_detach(&ci);
+        cl->argv[n++] = cl->conninfo;
+        cl->secret_env = "PGPASSWORD";
     } else {
         static char ssl_req[] = "--ssl-mode=VERIFY_IDENTITY", cleartext[] =
                                                                    "--enable-cleartext-plugin",
                     mssl[] = "--ssl", mverify[] = "--ssl-verify-server-cert";
-        argv[n++] = (char *)"--host";
-        argv[n++] = (char *)conn_host(&d.t);
-        argv[n++] = (char *)"--port";
-        argv[n++] = port;
-        argv[n++] = (char *)"--user";
-        argv[n++] = d.t.user;
-        if (is_mariadb_client(client)) {
-            argv[n++] = mssl;
-            argv[n++] = mverify;
+        cl->argv[n++] = (char *)"--host";
+        cl->argv[n++] = (char *)conn_host(&d->t);
+        cl->argv[n++] = (char *)"--port";
+        cl->argv[n++] = cl->port;
+        cl->argv[n++] = (char *)"--user";
+        cl->argv[n++] = d->t.user;
+        if (is_mariadb_client(cl->client)) {
+            cl->argv[n++] = mssl;
+            cl->argv[n++] = mverify;
         } else {
-            argv[n++] = ssl_req;
-            argv[n++] = cleartext;
+            cl->argv[n++] = ssl_req;
+            cl->argv[n++] = cleartext;
         }
-        if (d.t.ca_bundle) {
-            size_t cl = strlen(d.t.ca_bundle) + 10;
-            conninfo = malloc(cl);
-            if (!conninfo)
-                goto env_fail;
-            snprintf(conninfo, cl, "--ssl-ca=%s", d.t.ca_bundle);
-            argv[n++] = conninfo;
+        if (d->t.ca_bundle) {
+            size_t len = strlen(d->t.ca_bundle) + 10;
+            cl->conninfo = malloc(len);
+            if (!cl->conninfo)
+                goto nomem;
+            snprintf(cl->conninfo, len, "--ssl-ca=%s", d->t.ca_bundle);
+            cl->argv[n++] = cl->conninfo;
         }
-        if (d.t.name)
-            argv[n++] = d.t.name;
+        if (d->t.name)
+            cl->argv[n++] = d->t.name;
         /* MYSQL_PWD: read by the mysql and mariadb clients; never in argv */
-        if (setenv("MYSQL_PWD", d.token.p, 1) < 0)
-            goto env_fail;
+        cl->secret_env = "MYSQL_PWD";
+    }
+    cl->argc = n;
+    return 0;
+nomem:
+    mt_db_client_release(cl);
+    return mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
+}
+
+static int run_connect(struct mt_ctx *ctx)
+{
+    struct mt_dbtoken d;
+    struct mt_db_client cl;
+    int i;
+
+    memset(&d, 0, sizeof(d));
+    memset(&cl, 0, sizeof(cl));
+    if (mt_db_prepare(ctx, &d) < 0 || mt_db_client_build(ctx, &d, &cl) < 0)
+        goto out;
+    if (setenv(cl.secret_env, d.token.p, 1) < 0) {
+        mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
+        goto out;
     }
     for (i = 0; i < ctx->args.npos; i++)
-        argv[n++] = ctx->args.pos[i];
-    argv[n] = NULL;
-    mt_debug(ctx, "exec %s (token in the environment)", client);
+        cl.argv[cl.argc++] = ctx->args.pos[i];
+    cl.argv[cl.argc] = NULL;
+    mt_debug(ctx, "exec %s (token in the environment)", cl.client);
     fflush(stdout);
-    execv(client, argv);
-    mt_err_sys(&ctx->err, MT_E_IO, errno, "cannot run '%s'", client);
-    goto out;
-env_fail:
-    mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
+    execv(cl.client, cl.argv);
+    mt_err_sys(&ctx->err, MT_E_IO, errno, "cannot run '%s'", cl.client);
 out:
-    free(argv);
-    free(client);
-    free(conninfo);
+    mt_db_client_release(&cl);
     mt_dbtoken_release(&d);
-    return rc;
+    return -1;
 }
 
 /* ---- descriptors ---- */
-
-#define DB_TARGET_OPTS                                                                           \
-    {DB_OPT_ENV, 'e', "env", "ENV", "environment from the config (or an alias)",                 \
-     MT_OPT_COMPLETE_ENV},                                                                        \
-        {DB_OPT_DATABASE, 'd', "database", "DB", "database in that environment",                 \
-         MT_OPT_COMPLETE_DB},                                                                     \
-        {DB_OPT_HOST, 0, "host", "HOST", "database endpoint to sign for (instead of the config)", \
-         0},                                                                                      \
-        {DB_OPT_PORT, 0, "port", "PORT", "database port (default from the engine)", 0},           \
-        {DB_OPT_USER, 0, "user", "USER", "database user for IAM authentication", 0},              \
-        {DB_OPT_ENGINE, 0, "engine", "mysql|mariadb|postgres", "the database engine",             \
-         MT_OPT_VALUES_OPEN},                                                                     \
-        {DB_OPT_CONNECT_HOST, 0, "connect-host", "HOST",                                          \
-         "where clients connect (tunnel); the token is still signed for --host", 0},              \
-        {DB_OPT_CONNECT_PORT, 0, "connect-port", "PORT", "port clients connect to (tunnel)", 0}
 
 static const struct mt_opt token_opts[] = {
     DB_TARGET_OPTS,

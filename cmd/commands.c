@@ -3,6 +3,7 @@
 #include "cmd/cmd.h"
 
 extern const struct mt_cmd mt_cmd_db_token, mt_cmd_db_list, mt_cmd_db_connect;
+extern const struct mt_cmd mt_cmd_db_doctor;
 extern const struct mt_cmd mt_cmd_mkpassword;
 extern const struct mt_cmd mt_cmd_kms_encrypt, mt_cmd_kms_decrypt;
 extern const struct mt_cmd mt_cmd_config_path, mt_cmd_config_check;
@@ -12,6 +13,7 @@ extern const struct mt_cmd mt_cmd_sso_login, mt_cmd_sso_logout, mt_cmd_sso_statu
 const struct mt_cmd *const mt_commands[] = {
     &mt_cmd_db_token,
     &mt_cmd_db_connect,
+    &mt_cmd_db_doctor,
     &mt_cmd_db_list,
     &mt_cmd_sso_login,
     &mt_cmd_sso_logout,

@@ -34,8 +34,44 @@ struct mt_dbtoken {
     int creds_short;     /* credentials expire before now + 15 min */
 };
 
-/* Loads config, resolves the target, gets credentials and signs the token. */
+/* The target options of db token, db connect and db doctor (option table entries). */
+#define DB_TARGET_OPTS                                                                           \
+    {DB_OPT_ENV, 'e', "env", "ENV", "environment from the config (or an alias)",                 \
+     MT_OPT_COMPLETE_ENV},                                                                        \
+        {DB_OPT_DATABASE, 'd', "database", "DB", "database in that environment",                 \
+         MT_OPT_COMPLETE_DB},                                                                     \
+        {DB_OPT_HOST, 0, "host", "HOST", "database endpoint to sign for (instead of the config)", \
+         0},                                                                                      \
+        {DB_OPT_PORT, 0, "port", "PORT", "database port (default from the engine)", 0},           \
+        {DB_OPT_USER, 0, "user", "USER", "database user for IAM authentication", 0},              \
+        {DB_OPT_ENGINE, 0, "engine", "mysql|mariadb|postgres", "the database engine",             \
+         MT_OPT_VALUES_OPEN},                                                                     \
+        {DB_OPT_CONNECT_HOST, 0, "connect-host", "HOST",                                          \
+         "where clients connect (tunnel); the token is still signed for --host", 0},              \
+        {DB_OPT_CONNECT_PORT, 0, "connect-port", "PORT", "port clients connect to (tunnel)", 0}
+
+/* Loads config, resolves the target, gets credentials and signs the token
+ * (mt_db_resolve + mt_db_sign). */
 int mt_db_prepare(struct mt_ctx *ctx, struct mt_dbtoken *out);
+/* Loads config, resolves the target and selects the profile/region/CA bundle (d->aws open);
+ * no credentials yet. */
+int mt_db_resolve(struct mt_ctx *ctx, struct mt_dbtoken *d);
+/* Gets credentials for the resolved target and signs its token into d->token. */
+int mt_db_sign(struct mt_ctx *ctx, struct mt_dbtoken *d);
 void mt_dbtoken_release(struct mt_dbtoken *d);
+
+/* The engine's client command as db connect runs it (first client found in PATH; host, port,
+ * user, database and verified TLS set; never the token). argv has room for the caller's extra
+ * arguments (ctx->args.npos + 16 slots in all) and is NULL-terminated only by the caller;
+ * secret_env names the variable the token goes in (PGPASSWORD or MYSQL_PWD). */
+struct mt_db_client {
+    char **argv;
+    int argc;
+    const char *secret_env;
+    char *client, *conninfo;
+    char port[16];
+};
+int mt_db_client_build(struct mt_ctx *ctx, const struct mt_dbtoken *d, struct mt_db_client *out);
+void mt_db_client_release(struct mt_db_client *c);
 
 #endif

@@ -106,3 +106,30 @@ void mt_time_format_amz(time_t t, char out[17])
              (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u,
              (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
 }
+
+int mt_time_parse_http_date(const char *s, time_t *out)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    char mon[4];
+    struct tm tm;
+    int d, y, hh, mm, ss;
+    const char *m;
+
+    if (!s)
+        return -1;
+    memset(&tm, 0, sizeof(tm));
+    if (sscanf(s, "%*3s, %d %3s %d %d:%d:%d GMT", &d, mon, &y, &hh, &mm, &ss) != 6)
+        return -1;
+    mon[3] = '\0';
+    if (strlen(mon) != 3 || !(m = strstr(months, mon)) || (m - months) % 3 || d < 1 || d > 31 ||
+        y < 1970 || hh > 23 || mm > 59 || ss > 60 || hh < 0 || mm < 0 || ss < 0)
+        return -1;
+    tm.tm_mday = d;
+    tm.tm_mon = (int)((m - months) / 3);
+    tm.tm_year = y - 1900;
+    tm.tm_hour = hh;
+    tm.tm_min = mm;
+    tm.tm_sec = ss;
+    *out = mt_timegm(&tm);
+    return 0;
+}

@@ -14,6 +14,8 @@ int mt_time_parse_iso8601(const char *s, time_t *out);
 void mt_time_format_iso8601(time_t t, char out[21]);
 /* SigV4 basic format "20260102T030405Z" into out (17 bytes). */
 void mt_time_format_amz(time_t t, char out[17]);
+/* RFC 7231 IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT" (the HTTP Date header). 0 or -1. */
+int mt_time_parse_http_date(const char *s, time_t *out);
 /* Days-from-civil; timegm without the TZ dependency. */
 time_t mt_timegm(const struct tm *tm);
 

@@ -109,6 +109,25 @@ int mt_config_engine_port(const char *engine);
 
 /* Looks up the region of an AWS profile (e.g. from ~/.aws/config). Return a string that stays
  * valid until mt_resolve_target() returns, or NULL. */
+/* THE profile and region precedence (contract sections 4 and 5), decided here only: both
+ * mt_resolve_target (db commands) and cmd/aws.c (every AWS call) pick through these. Empty or
+ * NULL inputs count as unset. */
+struct mt_pick_in {
+    const char *flag;           /* --profile / --region */
+    const char *config;         /* the mytools config: database or environment level */
+    const char *config_level;   /* its name for the source ("database", "environment", "config") */
+    const char *host_region;    /* region only: from an RDS host name */
+    const char *config_default; /* the mytools config's defaults level */
+    const char *env1, *env2;    /* AWS_PROFILE (profile) / AWS_REGION, AWS_DEFAULT_REGION */
+    const char *aws_profile_region; /* region only: the chosen profile's region */
+};
+/* Profile: flag, config, config_default, AWS_PROFILE, "default". *chosen = 1 when the flag or the
+ * mytools config chose it (environment keys are then ignored). *source names the winner. */
+const char *mt_pick_profile(const struct mt_pick_in *in, const char **source, int *chosen);
+/* Region: flag, config, host name, config_default, AWS_REGION, AWS_DEFAULT_REGION, profile
+ * region. NULL when none. */
+const char *mt_pick_region(const struct mt_pick_in *in, const char **source);
+
 typedef const char *(*mt_profile_region_fn)(void *ctx, const char *profile);
 
 struct mt_resolve_in {
@@ -147,6 +166,10 @@ struct mt_target { /* all strings owned; release with mt_target_release() */
                                    "AWS_PROFILE", "default" (static) */
     const char *region_source;  /* "--region", "database", "environment", "host name",
                                    "defaults", "AWS_REGION", "AWS_DEFAULT_REGION", "profile" */
+    /* where host, user, engine and port came from (static; for db doctor): the flag
+     * ("--host" ...), "database", "environment", "defaults", or "default" (engine) /
+     * "engine default" (port) */
+    const char *host_source, *user_source, *engine_source, *port_source;
 };
 
 /* Resolves the target of `db token` / `db connect`. Needs env + database (from the config) or a

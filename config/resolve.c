@@ -89,6 +89,58 @@ int mt_rds_host_region(const char *host, char *out, size_t outsz)
     return -1;
 }
 
+const char *mt_pick_profile(const struct mt_pick_in *in, const char **source, int *chosen)
+{
+    *chosen = 1;
+    if (set(in->flag)) {
+        *source = "--profile";
+        return in->flag;
+    }
+    if (set(in->config)) {
+        *source = in->config_level ? in->config_level : "config";
+        return in->config;
+    }
+    if (set(in->config_default)) {
+        *source = "defaults";
+        return in->config_default;
+    }
+    *chosen = 0;
+    if (set(in->env1)) {
+        *source = "AWS_PROFILE";
+        return in->env1;
+    }
+    *source = "default";
+    return "default";
+}
+
+const char *mt_pick_region(const struct mt_pick_in *in, const char **source)
+{
+    static const struct {
+        size_t off;
+        const char *name;
+    } order[] = {
+        {offsetof(struct mt_pick_in, flag), "--region"},
+        {offsetof(struct mt_pick_in, config), NULL},
+        {offsetof(struct mt_pick_in, host_region), "host name"},
+        {offsetof(struct mt_pick_in, config_default), "defaults"},
+        {offsetof(struct mt_pick_in, env1), "AWS_REGION"},
+        {offsetof(struct mt_pick_in, env2), "AWS_DEFAULT_REGION"},
+        {offsetof(struct mt_pick_in, aws_profile_region), "profile"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        const char *v = *(const char *const *)((const char *)in + order[i].off);
+        if (set(v)) {
+            *source = order[i].name ? order[i].name
+                                    : (in->config_level ? in->config_level : "config");
+            return v;
+        }
+    }
+    *source = NULL;
+    return NULL;
+}
+
 /* "a, b, c, ... (N more)" of names into buf. */
 static void list_names(char *buf, size_t bufsz, const void *names, size_t n,
                        size_t stride)
@@ -190,14 +242,22 @@ static const char *pick_str(const struct mt_cfg_settings *const lv[3], size_t of
     return NULL;
 }
 
-static int pick_int(const struct mt_cfg_settings *const lv[3], size_t off)
+static int pick_int_at(const struct mt_cfg_settings *const lv[3], size_t off, int *which)
 {
     int i;
 
     for (i = 0; i < 3; i++)
-        if (lv[i] && *(const int *)((const char *)lv[i] + off) >= 0)
+        if (lv[i] && *(const int *)((const char *)lv[i] + off) >= 0) {
+            if (which)
+                *which = i;
             return *(const int *)((const char *)lv[i] + off);
+        }
     return -1;
+}
+
+static int pick_int(const struct mt_cfg_settings *const lv[3], size_t off)
+{
+    return pick_int_at(lv, off, NULL);
 }
 
 #define OFF(f) offsetof(struct mt_cfg_settings, f)
@@ -233,6 +293,7 @@ int mt_resolve_target(const struct mt_resolve_in *in, struct mt_target *out, str
     const struct mt_cfg_db *db = NULL;
     const struct mt_cfg_settings *lv[3] = {NULL, NULL, NULL};
     const char *engine = NULL, *v, *region = NULL, *region_src = NULL;
+    struct mt_pick_in pk;
     char where[300], hostreg[40];
     int which = -1, oom = 0, port;
 
@@ -277,7 +338,8 @@ int mt_resolve_target(const struct mt_resolve_in *in, struct mt_target *out, str
         snprintf(where, sizeof(where), "host '%s'", in->host);
 
     /* host and user */
-    v = set(in->host) ? in->host : pick_str(lv, OFF(host), NULL);
+    v = set(in->host) ? in->host : pick_str(lv, OFF(host), &which);
+    out->host_source = set(in->host) ? "--host" : set(v) ? level_names[which] : NULL;
     if (!set(v)) {
         mt_err_set(err, MT_E_CONFIG, "no host for %s", where);
         mt_err_hint(err, "add 'host:' to the database in %s, or pass --host",
@@ -285,7 +347,8 @@ int mt_resolve_target(const struct mt_resolve_in *in, struct mt_target *out, str
         goto fail;
     }
     dup_into(&out->host, v, &oom);
-    v = set(in->user) ? in->user : pick_str(lv, OFF(user), NULL);
+    v = set(in->user) ? in->user : pick_str(lv, OFF(user), &which);
+    out->user_source = set(in->user) ? "--user" : set(v) ? level_names[which] : NULL;
     if (!set(v)) {
         if (!db) {
             mt_err_set(err, MT_E_USAGE, "missing --user for --host");
@@ -299,12 +362,16 @@ int mt_resolve_target(const struct mt_resolve_in *in, struct mt_target *out, str
     dup_into(&out->user, v, &oom);
 
     /* engine and ports */
-    if (!engine)
-        engine = pick_str(lv, OFF(engine), NULL);
-    if (!engine)
+    out->engine_source = engine ? "--engine" : NULL;
+    if (!engine && (engine = pick_str(lv, OFF(engine), &which)))
+        out->engine_source = level_names[which];
+    if (!engine) {
         engine = "mysql";
+        out->engine_source = "default";
+    }
     dup_into(&out->engine, engine, &oom);
-    port = in->port > 0 ? in->port : pick_int(lv, OFF(port));
+    port = in->port > 0 ? in->port : pick_int_at(lv, OFF(port), &which);
+    out->port_source = in->port > 0 ? "--port" : port > 0 ? level_names[which] : "engine default";
     out->port = port > 0 ? port : mt_config_engine_port(engine);
     port = in->connect_port > 0 ? in->connect_port : pick_int(lv, OFF(connect_port));
     out->connect_port = port > 0 ? port : out->port;
@@ -312,48 +379,35 @@ int mt_resolve_target(const struct mt_resolve_in *in, struct mt_target *out, str
     dup_into(&out->connect_host, set(v) ? v : out->host, &oom);
 
     /* profile (contract 4) */
-    if (set(in->profile)) {
-        v = in->profile;
-        out->profile_source = "--profile";
-        out->profile_from_config_or_flag = 1;
-    } else if ((v = pick_str(lv, OFF(profile), &which))) {
-        out->profile_source = level_names[which];
-        out->profile_from_config_or_flag = 1;
-    } else if (set(in->aws_profile)) {
-        v = in->aws_profile;
-        out->profile_source = "AWS_PROFILE";
-    } else {
-        v = "default";
-        out->profile_source = "default";
+    memset(&pk, 0, sizeof(pk));
+    pk.flag = in->profile;
+    pk.config = pick_str(lv, OFF(profile), &which);
+    if (pk.config && which == 2) { /* the defaults level */
+        pk.config_default = pk.config;
+        pk.config = NULL;
     }
+    pk.config_level = pk.config ? level_names[which] : NULL;
+    pk.env1 = in->aws_profile;
+    v = mt_pick_profile(&pk, &out->profile_source, &out->profile_from_config_or_flag);
     dup_into(&out->profile, v, &oom);
 
     /* region (contract 5) */
-    if (set(in->region)) {
-        region = in->region;
-        region_src = "--region";
-    } else if (set(v = pick_str(lv, OFF(region), &which)) && which < 2) {
-        region = v;
-        region_src = level_names[which];
-    } else if (out->host && mt_rds_host_region(out->host, hostreg, sizeof(hostreg)) == 0) {
-        region = hostreg;
-        region_src = "host name";
-    } else if (lv[2] && set(lv[2]->region)) {
-        region = lv[2]->region;
-        region_src = "defaults";
-    } else if (set(in->aws_region)) {
-        region = in->aws_region;
-        region_src = "AWS_REGION";
-    } else if (set(in->aws_default_region)) {
-        region = in->aws_default_region;
-        region_src = "AWS_DEFAULT_REGION";
-    } else if (set(in->profile_region)) {
-        region = in->profile_region;
-        region_src = "profile";
-    } else if (in->profile_region_fn && out->profile &&
-               set(v = in->profile_region_fn(in->profile_region_ctx, out->profile))) {
-        region = v;
-        region_src = "profile";
+    memset(&pk, 0, sizeof(pk));
+    pk.flag = in->region;
+    pk.config = pick_str(lv, OFF(region), &which);
+    if (pk.config && which == 2)
+        pk.config = NULL; /* defaults come after the host name */
+    pk.config_level = pk.config ? level_names[which] : NULL;
+    if (out->host && mt_rds_host_region(out->host, hostreg, sizeof(hostreg)) == 0)
+        pk.host_region = hostreg;
+    pk.config_default = lv[2] ? lv[2]->region : NULL;
+    pk.env1 = in->aws_region;
+    pk.env2 = in->aws_default_region;
+    pk.aws_profile_region = in->profile_region;
+    region = mt_pick_region(&pk, &region_src);
+    if (!region && in->profile_region_fn && out->profile) { /* asked only when needed */
+        pk.aws_profile_region = in->profile_region_fn(in->profile_region_ctx, out->profile);
+        region = mt_pick_region(&pk, &region_src);
     }
     if (!region) {
         mt_err_set(err, MT_E_CONFIG, "no region for %s", where);

@@ -1,8 +1,21 @@
-/* sso.h - AWS credentials for mytools: the credential chain (environment, shared files, AWS CLI
- * SSO caches) and the AWS CLI-compatible cache formats of IAM Identity Center.
+/* sso.h - sso/ is the CREDENTIALS folder of mytools: every AWS credential provider, the one
+ * credential chain, the STS client, and the AWS CLI-compatible caches (IAM Identity Center tokens,
+ * role credentials in ~/.aws/cli/cache).
  *
- * Pure parts (cache names, JSON parsing, profile validation) take their inputs in structs;
- * creds.c is the edge that reads the cache files. */
+ * One file per provider, one place for the order:
+ *   chain.c      the order (contract section 4, aws-wire.md 3.2) and the profile walk
+ *                (source_profile chains, cycle detection)
+ *   env.c        environment keys (blank values count as unset)
+ *   static.c     static keys in ~/.aws/credentials and ~/.aws/config
+ *   assume.c     role_arn with source_profile / credential_source (STS AssumeRole, CLI cache)
+ *   webid.c      web identity (profile web_identity_token_file, AWS_WEB_IDENTITY_TOKEN_FILE)
+ *   refresh.c    SSO (sso_session / legacy sso_*: CLI cache, token refresh, GetRoleCredentials)
+ *   process.c    credential_process
+ *   container.c  ECS / EKS Pod Identity container credentials
+ *   imds.c       EC2 instance metadata (IMDSv2)
+ *   sts.c        the STS client (sts.h)
+ * Pure parts (cache names, JSON/XML parsing, profile validation) take their inputs in structs.
+ * Nothing here reads the terminal: prompts (MFA, login) come in as callbacks from cmd/. */
 #ifndef MT_SSO_SSO_H
 #define MT_SSO_SSO_H
 
@@ -23,6 +36,8 @@ struct mt_creds {
     char *account_id;    /* NULL if unknown */
     time_t expiration;
     const char *source;  /* static string: "environment", "credentials file", ... */
+    char detail[256];    /* for -v: which provider and from where ("assume-role prod via
+                            source_profile base (cached until 14:02)"); never a secret */
 };
 #define MT_CREDS_INIT {0}
 void mt_creds_release(struct mt_creds *c);
@@ -148,6 +163,9 @@ struct mt_sso_net {
     const char *ca_bundle; /* NULL: the system store */
     void (*debug)(void *ud, const char *line); /* -v lines (never a secret); may be NULL */
     void *ud;
+    /* Seconds to add to the local clock when signing (server Date minus local time), learned
+     * from a clock-skew rejection and shared by every signer of the run; may be NULL. */
+    long *clock_skew;
 };
 
 /* Where login flows talk to the person. Never given a secret. */
@@ -200,7 +218,21 @@ struct mt_creds_in {
     int interactive;           /* stdin and stderr are terminals: log in when nothing else works */
     const struct mt_sso_ui *ui; /* login messages (cmd/ sends them to stderr) */
     const char *browser;        /* $BROWSER */
+    /* The environment for every other variable the providers read (AWS_ROLE_ARN, container and
+     * IMDS settings ...); cmd/ passes getenv. NULL: none. */
+    const char *(*getenv)(const char *name);
+    const char *sts_region; /* region for STS calls (NULL: the global endpoint) */
+    /* MFA code for mfa_serial (cmd/ prompts on a terminal); appends the code to a secret buffer.
+     * NULL: no terminal (MT_E_AUTH with a hint). */
+    int (*mfa_code)(void *ud, const char *profile, const char *serial, struct mt_buf *code,
+                    struct mt_err *err);
+    void *mfa_ud;
+    long process_timeout_ms; /* credential_process; 0: 60 s */
 };
+/* The chain (chain.c): environment keys (unless profile_chosen), the profile (assume role, web
+ * identity, SSO, credentials file, credential_process, config file), web identity from the
+ * environment, container credentials, IMDS. Fills out (with detail). MT_E_AUTH when nothing
+ * supplies credentials or a provider is refused; MT_E_CONFIG for bad configuration. */
 int mt_creds_resolve(const struct mt_creds_in *in, struct mt_creds *out, struct mt_err *err);
 
 #endif

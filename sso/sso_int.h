@@ -75,4 +75,72 @@ int mt_sso_read_file(const char *dir, const char *name, struct mt_buf *out,
 int mt_sso_role_creds(const struct mt_creds_in *in, const struct mt_sso_profile *sp,
                       struct mt_creds *out, struct mt_err *err) MT_WUR;
 
+/* ---- the chain's providers (one file each; chain.c decides the order) ---- */
+
+/* What a provider gets: the chain input and the profile walk so far (cycle detection). */
+struct mt_chain {
+    const struct mt_creds_in *in;
+    const char *stack[32]; /* profiles being resolved, outermost first */
+    int depth;
+};
+/* A value of the merged profile: the credentials file wins over the config file (botocore).
+ * NULL when unset or blank. path and line (may be NULL) say where it came from. */
+const char *mt_chain_get(const struct mt_chain *ch, const char *profile, const char *key,
+                         const char **path, int *line);
+/* An environment variable, NULL when unset or blank (only spaces/tabs). */
+const char *mt_chain_env(const struct mt_chain *ch, const char *name);
+/* Resolves a profile's own credentials (chain.c): as_source = reached through source_profile
+ * (static keys then win over role_arn, environment web identity is not used). */
+int mt_chain_profile(struct mt_chain *ch, const char *profile, int as_source, struct mt_creds *out,
+                     struct mt_err *err) MT_WUR;
+/* -v detail line. */
+void mt_creds_detail(struct mt_creds *c, const char *fmt, ...) MT_PRINTF(2, 3);
+/* Rejects values no SigV4 request can carry, naming where the value came from (never the
+ * value): MT_E_CONFIG. where: "~/.aws/credentials:3" or "AWS_ACCESS_KEY_ID". */
+int mt_creds_check(const struct mt_creds *c, const char *where_akid, const char *where_secret,
+                   const char *where_token, struct mt_err *err) MT_WUR;
+int mt_creds_dup(struct mt_creds *out, const char *akid, const char *secret, const char *token,
+                 const char *source, struct mt_err *err) MT_WUR;
+
+/* env.c: 0 with *found = 0 when neither key is set. */
+int mt_env_creds(const struct mt_chain *ch, struct mt_creds *out, int *found,
+                 struct mt_err *err) MT_WUR;
+/* static.c: static keys of the credentials file (file = 1) or config file (file = 0). */
+int mt_static_creds(const struct mt_chain *ch, const char *profile, int file, struct mt_creds *out,
+                    int *found, struct mt_err *err) MT_WUR;
+/* assume.c: role_arn with source_profile / credential_source. */
+int mt_assume_role_creds(struct mt_chain *ch, const char *profile, struct mt_creds *out,
+                         struct mt_err *err) MT_WUR;
+/* The AWS CLI cache file name for AssumeRole / web identity arguments (aws-wire.md 10.1):
+ * sha1 of json.dumps(args, sort_keys=True); NULL members are left out, duration 0 too. */
+int mt_assume_cache_name(const char *role_arn, const char *session_name, const char *external_id,
+                         const char *serial, long duration, char out[46]) MT_WUR;
+/* The cache file content: {"Credentials": {...}, "AssumedRoleUser": {...}, "ResponseMetadata":
+ * {}} in Python's separators. */
+int mt_assume_cache_render(const struct mt_creds *c, const char *arn, const char *role_id,
+                           struct mt_buf *out) MT_WUR;
+/* webid.c: role_arn + web_identity_token_file of the profile, the environment overriding each
+ * key (use_env). *found = 0 when not configured. */
+int mt_webid_creds(struct mt_chain *ch, const char *profile, int use_env, struct mt_creds *out,
+                   int *found, struct mt_err *err) MT_WUR;
+/* process.c */
+int mt_process_creds(const struct mt_chain *ch, const char *profile, const char *cmdline,
+                     struct mt_creds *out, struct mt_err *err) MT_WUR;
+/* shlex.split (POSIX mode, no comments) into a NULL-terminated argv; free with
+ * mt_process_argv_free. -1 on an unterminated quote or escape. */
+int mt_process_split(const char *cmdline, char ***argv) MT_WUR;
+void mt_process_argv_free(char **argv);
+/* Version 1 JSON (pure; fuzzed). MT_E_AUTH with a message that never contains the output. */
+int mt_process_parse(const char *json, size_t len, struct mt_creds *out, struct mt_err *err) MT_WUR;
+/* container.c: *found = 0 when neither URI variable is set. */
+int mt_container_creds(const struct mt_chain *ch, struct mt_creds *out, int *found,
+                       struct mt_err *err) MT_WUR;
+/* imds.c: *found = 0 when IMDS is disabled or does not answer. */
+int mt_imds_creds(const struct mt_chain *ch, struct mt_creds *out, int *found,
+                  struct mt_err *err) MT_WUR;
+/* Container / IMDS credential JSON (pure; fuzzed): AccessKeyId, SecretAccessKey, Token,
+ * Expiration required. MT_E_AUTH naming what, never the content. */
+int mt_metadata_creds_parse(const char *json, size_t len, const char *what, struct mt_creds *out,
+                            struct mt_err *err) MT_WUR;
+
 #endif
