@@ -10,6 +10,7 @@ pkgs=(
   faketime pwgen hyperfine time xclip xvfb mandoc openssl strace
   postgresql mariadb-server mariadb-client
   python3
+  tmux bash-completion zsh fish man-db dpkg-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do
