@@ -74,12 +74,9 @@ void mt_dbtoken_release(struct mt_dbtoken *d)
     mt_buf_release(&d->token);
 }
 
-int mt_db_prepare(struct mt_ctx *ctx, struct mt_dbtoken *d)
+int mt_db_resolve(struct mt_ctx *ctx, struct mt_dbtoken *d)
 {
     struct mt_resolve_in in;
-    struct mt_sigv4_creds sc;
-    struct mt_sigv4_rds_req rq;
-    const struct mt_creds *c;
 
     mt_resolve_in_init(&in);
     d->token.secret = 1;
@@ -133,11 +130,21 @@ int mt_db_prepare(struct mt_ctx *ctx, struct mt_dbtoken *d)
     in.profile_region_ctx = &d->aws;
     if (mt_resolve_target(&in, &d->t, &ctx->err) < 0)
         return -1;
+    d->t.clipboard_clear = mt_clipboard_clear_seconds(d->t.clipboard_clear);
     mt_debug(ctx, "target %s:%d user %s region %s (from %s) profile %s", d->t.host, d->t.port,
              d->t.user, d->t.region, d->t.region_source, d->t.profile);
-    if (mt_aws_select(&d->aws, d->t.profile_from_config_or_flag ? d->t.profile : NULL,
-                      d->t.region) < 0 ||
-        mt_aws_creds(&d->aws) < 0)
+    return mt_aws_select(&d->aws, d->t.profile_from_config_or_flag ? d->t.profile : NULL,
+                         d->t.region);
+}
+
+int mt_db_sign(struct mt_ctx *ctx, struct mt_dbtoken *d)
+{
+    struct mt_sigv4_creds sc;
+    struct mt_sigv4_rds_req rq;
+    const struct mt_creds *c;
+
+    d->token.secret = 1;
+    if (mt_aws_creds(&d->aws) < 0)
         return -1;
     c = &d->aws.creds;
     d->now = mt_aws_now(&d->aws); /* corrected by the server clock STS reported */
@@ -169,6 +176,11 @@ int mt_db_prepare(struct mt_ctx *ctx, struct mt_dbtoken *d)
         d->creds_short = 1;
     }
     return 0;
+}
+
+int mt_db_prepare(struct mt_ctx *ctx, struct mt_dbtoken *d)
+{
+    return mt_db_resolve(ctx, d) < 0 ? -1 : mt_db_sign(ctx, d);
 }
 
 /* ---- output: one model, one renderer per format ---- */
@@ -329,7 +341,8 @@ static int out_text(struct mt_ctx *ctx, struct mt_dbtoken *d, int clipboard)
         printf("  warning: the AWS credentials expire first; the token lasts only %ld min\n",
                (left + 59) / 60);
     if (copied) {
-        printf("  copied to the clipboard (%s)", mt_tx(backend));
+        fputs("  ", stdout);
+        mt_clipboard_print_done(stdout, backend);
         if (d->t.clipboard_clear > 0)
             printf("; cleared in %d s", d->t.clipboard_clear);
         printf("\n");
@@ -577,12 +590,12 @@ static int run_list(struct mt_ctx *ctx)
     if (strcmp(format, "text") && strcmp(format, "json"))
         return mt_err_set(&ctx->err, MT_E_USAGE,
                           "invalid value '%s' for --format: expected text or json", format);
-    if (load_config(ctx, &cfg) < 0)
+    if (load_config(ctx, &cfg) < 0 || mt_config_require(ctx, &cfg) < 0)
         goto out;
     if (only) {
         want = mt_config_find_env(&cfg, only);
         if (!want) {
-            mt_err_set(&ctx->err, MT_E_CONFIG, "unknown environment '%s'", only);
+            mt_config_unknown_env(&cfg, only, &ctx->err);
             goto out;
         }
     }
@@ -655,19 +668,22 @@ out:
 
 /* ---- db connect ---- */
 
+int mt_db_client(struct mt_ctx *ctx, const struct mt_dbtoken *d, struct mt_client *cl)
+{
+    char addr[64];
+    return mt_client_build(mt_engine_get(d->t.engine), &d->t,
+                           tunnel_addr(&d->t, addr, sizeof(addr)), 1, cl, &ctx->err);
+}
+
 static int run_connect(struct mt_ctx *ctx)
 {
     struct mt_dbtoken d;
     struct mt_client cl;
-    char addr[64];
     int i;
 
     memset(&d, 0, sizeof(d));
     memset(&cl, 0, sizeof(cl));
-    if (mt_db_prepare(ctx, &d) < 0)
-        goto out;
-    if (mt_client_build(mt_engine_get(d.t.engine), &d.t, tunnel_addr(&d.t, addr, sizeof(addr)),
-                        1, &cl, &ctx->err) < 0 ||
+    if (mt_db_prepare(ctx, &d) < 0 || mt_db_client(ctx, &d, &cl) < 0 ||
         mt_client_add_args(&cl, ctx->args.pos, ctx->args.npos, &ctx->err) < 0) /* the user's */
         goto out;
     for (i = 0; i < 2 && cl.pw_env[i]; i++)
@@ -689,29 +705,9 @@ out:
 
 /* ---- descriptors ---- */
 
-#define DB_TARGET_OPTS                                                                           \
-    {DB_OPT_ENV, 'e', "env", "ENV", "environment from the config (or an alias)",                 \
-     MT_OPT_COMPLETE_ENV},                                                                        \
-        {DB_OPT_DATABASE, 'd', "database", "DB", "database in that environment",                 \
-         MT_OPT_COMPLETE_DB},                                                                     \
-        {DB_OPT_HOST, 0, "host", "HOST", "database endpoint to sign for (instead of the config)", \
-         0},                                                                                      \
-        {DB_OPT_PORT, 0, "port", "PORT", "database port (default from the engine)", 0},           \
-        {DB_OPT_USER, 0, "user", "USER", "database user for IAM authentication", 0},              \
-        {DB_OPT_ENGINE, 0, "engine", "ENGINE",                                                    \
-         "mysql, mariadb, postgres, dsql, elasticache (valkey, redis) or memorydb", 0},          \
-        {DB_OPT_CACHE_NAME, 0, "cache-name", "NAME",                                              \
-         "ElastiCache/MemoryDB: replication group, serverless cache or cluster name", 0},         \
-        {DB_OPT_SERVERLESS, 0, "serverless", NULL, "ElastiCache: a serverless cache", 0},         \
-        {DB_OPT_ADMIN, 0, "admin", NULL, "DSQL: sign DbConnectAdmin (implied by user admin)", 0}, \
-        {DB_OPT_EXPIRES_IN, 0, "expires-in", "S", "DSQL: token lifetime 1-604800 s (900)", 0},   \
-        {DB_OPT_CONNECT_HOST, 0, "connect-host", "HOST",                                          \
-         "where clients connect (tunnel); the token is still signed for --host", 0},              \
-        {DB_OPT_CONNECT_PORT, 0, "connect-port", "PORT", "port clients connect to (tunnel)", 0}
-
 static const struct mt_opt token_opts[] = {
     DB_TARGET_OPTS,
-    {DB_OPT_FORMAT, 0, "format", "FORMAT",
+    {DB_OPT_FORMAT, 0, "format", "text|token|json|env|url",
      "text (terminal default), token (pipe default), json, env or url", 0},
     {DB_OPT_CLIPBOARD, 0, "clipboard", NULL, "copy the token to the clipboard (any format)", 0},
     {DB_OPT_NO_CLIPBOARD, 0, "no-clipboard", NULL, "do not touch the clipboard; print the token",
@@ -737,7 +733,7 @@ const struct mt_cmd mt_cmd_db_token = {
 
 static const struct mt_opt list_opts[] = {
     {LIST_OPT_ENV, 'e', "env", "ENV", "only this environment", MT_OPT_COMPLETE_ENV},
-    {LIST_OPT_FORMAT, 0, "format", "FORMAT", "text or json", 0},
+    {LIST_OPT_FORMAT, 0, "format", "text|json", "output format", 0},
     MT_OPT_END,
 };
 static const char *const list_usage[] = {"[--env ENV] [--format text|json]", NULL};

@@ -147,54 +147,84 @@ static size_t decode_entity(const char *p, const char *end, char *c)
     return 0;
 }
 
-int mt_aws_xml_text(const char *xml, size_t len, const char *tag, char *out, size_t n)
+int mt_aws_xml_next(const char *xml, size_t len, const char *tag, size_t *pos,
+                    const char **inner, size_t *inner_len)
 {
-    const char *p = xml, *end = xml + len, *q, *text, *text_end = NULL;
-    size_t j = 0;
+    const char *p, *end = xml + len, *q, *text;
+    int depth;
 
-    if (n)
-        out[0] = '\0';
-    if (!xml || !tag || !*tag)
-        return -1;
-    for (; p < end; p++) {
+    *inner = NULL;
+    *inner_len = 0;
+    if (!xml || !tag || !*tag || *pos >= len)
+        return 0;
+    for (p = xml + *pos; p < end; p++) {
         if (*p != '<' || !(q = match_open(p, end, tag, 0)))
             continue;
         while (q < end && *q != '>') /* attributes */
             q++;
         if (q >= end)
-            return -1;
-        if (q[-1] == '/') /* <Tag/> */
             return 0;
+        if (q[-1] == '/') { /* <Tag/> */
+            *inner = q + 1;
+            *pos = (size_t)(q + 1 - xml);
+            return 1;
+        }
         text = q + 1;
-        for (q = text; q < end; q++)
-            if (*q == '<' && match_open(q, end, tag, 1)) {
-                text_end = q;
-                break;
-            }
-        if (!text_end)
-            return -1;
-        while (text < text_end && is_space(*text))
-            text++;
-        while (text_end > text && is_space(text_end[-1]))
-            text_end--;
-        if (text_end - text >= 12 && !memcmp(text, "<![CDATA[", 9) &&
-            !memcmp(text_end - 3, "]]>", 3)) {
-            for (q = text + 9; q < text_end - 3 && j + 1 < n; q++)
-                out[j++] = (unsigned char)*q < 0x20 || *q == 0x7f ? '?' : *q;
-        } else {
-            for (q = text; q < text_end && j + 1 < n; q++) {
-                char c = *q;
-                size_t l;
-                if (c == '&' && (l = decode_entity(q, text_end, &c)) > 0)
-                    q += l - 1;
-                out[j++] = (unsigned char)c < 0x20 || c == 0x7f ? '?' : c;
+        /* the matching close: same-name elements may nest (query XML's <member> lists) */
+        for (depth = 0, q = text; q < end; q++) {
+            const char *r;
+            if (*q != '<')
+                continue;
+            if (match_open(q, end, tag, 1)) {
+                if (depth-- == 0) {
+                    *inner = text;
+                    *inner_len = (size_t)(q - text);
+                    while (q < end && *q != '>')
+                        q++;
+                    *pos = (size_t)(q < end ? q + 1 - xml : (const char *)end - xml);
+                    return 1;
+                }
+            } else if ((r = match_open(q, end, tag, 0))) {
+                while (r < end && *r != '>')
+                    r++;
+                if (r < end && r[-1] != '/')
+                    depth++;
             }
         }
-        if (n)
-            out[j] = '\0';
         return 0;
     }
-    return -1;
+    return 0;
+}
+
+int mt_aws_xml_text(const char *xml, size_t len, const char *tag, char *out, size_t n)
+{
+    const char *text, *text_end, *q;
+    size_t j = 0, pos = 0, tl;
+
+    if (n)
+        out[0] = '\0';
+    if (!mt_aws_xml_next(xml, len, tag, &pos, &text, &tl))
+        return -1;
+    text_end = text + tl;
+    while (text < text_end && is_space(*text))
+        text++;
+    while (text_end > text && is_space(text_end[-1]))
+        text_end--;
+    if (text_end - text >= 12 && !memcmp(text, "<![CDATA[", 9) && !memcmp(text_end - 3, "]]>", 3)) {
+        for (q = text + 9; q < text_end - 3 && j + 1 < n; q++)
+            out[j++] = (unsigned char)*q < 0x20 || *q == 0x7f ? '?' : *q;
+    } else {
+        for (q = text; q < text_end && j + 1 < n; q++) {
+            char c = *q;
+            size_t l;
+            if (c == '&' && (l = decode_entity(q, text_end, &c)) > 0)
+                q += l - 1;
+            out[j++] = (unsigned char)c < 0x20 || c == 0x7f ? '?' : c;
+        }
+    }
+    if (n)
+        out[j] = '\0';
+    return 0;
 }
 
 /* ---- the parser ------------------------------------------------------------------------------- */

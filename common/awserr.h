@@ -58,4 +58,13 @@ int mt_aws_xml_text(const char *xml, size_t len, const char *tag, char *out, siz
  * it may hold a secret). NULL when the tag is absent or empty, or on OOM. */
 char *mt_aws_xml_dup(const char *xml, size_t len, const char *tag);
 
+/* Element iterator (the same tolerant reader): finds the next <tag ...>...</tag> starting at
+ * xml[*pos], nesting-aware (a <member> inside a <member> does not end the outer one), and sets
+ * *inner / *inner_len to its content (length 0 for <tag/>) and *pos past its end. Returns 1 when
+ * found, 0 when there is none (or the document ends before the element does). Loop with
+ *   size_t pos = 0; while (mt_aws_xml_next(x, n, "member", &pos, &in, &il)) { ... }
+ * and read children with mt_aws_xml_text(in, il, ...) or a nested iterator. */
+int mt_aws_xml_next(const char *xml, size_t len, const char *tag, size_t *pos,
+                    const char **inner, size_t *inner_len);
+
 #endif

@@ -181,6 +181,10 @@ struct mt_target { /* all strings owned; release with mt_target_release() */
                                    "AWS_PROFILE", "default" (static) */
     const char *region_source;  /* "--region", "database", "environment", "host name",
                                    "defaults", "AWS_REGION", "AWS_DEFAULT_REGION", "profile" */
+    /* where host, user, engine and port came from (static; for db doctor): the flag
+     * ("--host" ...), "database", "environment", "defaults", or "default" (engine) /
+     * "engine default" (port) */
+    const char *host_source, *user_source, *engine_source, *port_source;
 };
 
 /* Resolves the target of `db token` / `db connect`. Needs env + database (from the config) or a

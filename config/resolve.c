@@ -248,14 +248,22 @@ static const char *pick_str(const struct mt_cfg_settings *const lv[3], size_t of
     return NULL;
 }
 
-static int pick_int(const struct mt_cfg_settings *const lv[3], size_t off)
+static int pick_int_at(const struct mt_cfg_settings *const lv[3], size_t off, int *which)
 {
     int i;
 
     for (i = 0; i < 3; i++)
-        if (lv[i] && *(const int *)((const char *)lv[i] + off) >= 0)
+        if (lv[i] && *(const int *)((const char *)lv[i] + off) >= 0) {
+            if (which)
+                *which = i;
             return *(const int *)((const char *)lv[i] + off);
+        }
     return -1;
+}
+
+static int pick_int(const struct mt_cfg_settings *const lv[3], size_t off)
+{
+    return pick_int_at(lv, off, NULL);
 }
 
 #define OFF(f) offsetof(struct mt_cfg_settings, f)
@@ -428,7 +436,8 @@ int mt_resolve_target(const struct mt_resolve_in *in, struct mt_target *out, str
         snprintf(where, sizeof(where), "host '%s'", in->host);
 
     /* host and user */
-    v = set(in->host) ? in->host : pick_str(lv, OFF(host), NULL);
+    v = set(in->host) ? in->host : pick_str(lv, OFF(host), &which);
+    out->host_source = set(in->host) ? "--host" : set(v) ? level_names[which] : NULL;
     if (!set(v)) {
         mt_err_set(err, MT_E_CONFIG, "no host for %s", where);
         mt_err_hint(err, "add 'host:' to the database in %s, or pass --host",
@@ -436,7 +445,8 @@ int mt_resolve_target(const struct mt_resolve_in *in, struct mt_target *out, str
         goto fail;
     }
     dup_into(&out->host, v, &oom);
-    v = set(in->user) ? in->user : pick_str(lv, OFF(user), NULL);
+    v = set(in->user) ? in->user : pick_str(lv, OFF(user), &which);
+    out->user_source = set(in->user) ? "--user" : set(v) ? level_names[which] : NULL;
     if (!set(v)) {
         if (!db) {
             mt_err_set(err, MT_E_USAGE, "missing --user for --host");
@@ -450,12 +460,16 @@ int mt_resolve_target(const struct mt_resolve_in *in, struct mt_target *out, str
     dup_into(&out->user, v, &oom);
 
     /* engine and ports */
-    if (!engine)
-        engine = pick_str(lv, OFF(engine), NULL);
-    if (!engine)
+    out->engine_source = engine ? "--engine" : NULL;
+    if (!engine && (engine = pick_str(lv, OFF(engine), &which)))
+        out->engine_source = level_names[which];
+    if (!engine) {
         engine = "mysql";
+        out->engine_source = "default";
+    }
     dup_into(&out->engine, engine, &oom);
-    port = in->port > 0 ? in->port : pick_int(lv, OFF(port));
+    port = in->port > 0 ? in->port : pick_int_at(lv, OFF(port), &which);
+    out->port_source = in->port > 0 ? "--port" : port > 0 ? level_names[which] : "engine default";
     out->port = port > 0 ? port : mt_config_engine_port(engine);
     port = in->connect_port > 0 ? in->connect_port : pick_int(lv, OFF(connect_port));
     out->connect_port = port > 0 ? port : out->port;

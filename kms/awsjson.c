@@ -1,7 +1,9 @@
-/* awsjson.c - one awsJson 1.1 call (KMS, Secrets Manager): POST /, SigV4 header signing re-done
+/* awsjson.c - one signed AWS call: awsJson 1.1 (KMS, Secrets Manager) or the query protocol (RDS
+ * describe calls, form-encoded body, no X-Amz-Target): POST /, SigV4 header signing re-done
  * before every attempt of the standard retry loop (aws-wire.md 6.1, 1.4, 7.1). The edge of kms/:
  * the only file here that reads the clock or talks to the network. */
 #include <ctype.h>
+#include <stdio.h>
 #include <strings.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +21,8 @@
 struct call {
     const struct mt_kms_client *c;
     const char *signing_name;
-    const char *target;
+    const char *content_type;
+    const char *target; /* X-Amz-Target, or NULL (query protocol) */
     const struct mt_buf *body;
     struct mt_target_url u;
     struct mt_sigv4_creds creds;
@@ -39,7 +42,7 @@ static int prepare(void *ud, int attempt, struct mt_http_req *req, struct mt_err
     (void)attempt;
     mt_sigv4_signed_release(&st->sig);
     sh[0].name = "Content-Type";
-    sh[0].value = CONTENT_TYPE;
+    sh[0].value = st->content_type;
     sh[1].name = "X-Amz-Target";
     sh[1].value = st->target;
     memset(&hr, 0, sizeof(hr));
@@ -47,7 +50,7 @@ static int prepare(void *ud, int attempt, struct mt_http_req *req, struct mt_err
     hr.host = st->u.host;
     hr.path = st->u.path;
     hr.headers = sh;
-    hr.nheaders = 2;
+    hr.nheaders = st->target ? 2 : 1;
     hr.body = st->body->p;
     hr.body_len = st->body->len;
     hr.region = st->c->region;
@@ -57,8 +60,9 @@ static int prepare(void *ud, int attempt, struct mt_http_req *req, struct mt_err
     if (mt_sigv4_sign_headers(&hr, &st->sig, err) < 0)
         return -1;
 
-    st->hdrs[n++] = (struct mt_http_header){"Content-Type", CONTENT_TYPE, 0};
-    st->hdrs[n++] = (struct mt_http_header){"X-Amz-Target", st->target, 0};
+    st->hdrs[n++] = (struct mt_http_header){"Content-Type", st->content_type, 0};
+    if (st->target)
+        st->hdrs[n++] = (struct mt_http_header){"X-Amz-Target", st->target, 0};
     st->hdrs[n++] = (struct mt_http_header){"X-Amz-Date", st->sig.amz_date, 0};
     st->hdrs[n++] = (struct mt_http_header){"Authorization", st->sig.authorization, 1};
     if (st->sig.send_security_token)
@@ -78,19 +82,27 @@ int mt_kms_json_call(const struct mt_kms_client *c, const char *signing_name, co
                      const char *what, const struct mt_buf *body, struct mt_buf *out,
                      struct mt_err *err)
 {
+    return mt_kms_aws_call(c, signing_name, CONTENT_TYPE, target, what, body, out, err);
+}
+
+int mt_kms_aws_call(const struct mt_kms_client *c, const char *signing_name,
+                    const char *content_type, const char *target, const char *what,
+                    const struct mt_buf *body, struct mt_buf *out, struct mt_err *err)
+{
     struct call st;
     struct mt_http_resp resp = MT_HTTP_RESP_INIT;
     int rc = -1;
 
     memset(&st, 0, sizeof(st));
     if (!c || !c->http || !body || !out || !out->secret)
-        return mt_err_set(err, MT_E_INTERNAL, "mt_kms_json_call: bad arguments");
+        return mt_err_set(err, MT_E_INTERNAL, "mt_kms_aws_call: bad arguments");
     if (!c->region || !*c->region)
         return mt_err_set(err, MT_E_CONFIG, "no AWS region for %s", what);
     if (!c->access_key_id || !c->secret_access_key)
         return mt_err_set(err, MT_E_AUTH, "no AWS credentials for %s", what);
     st.c = c;
     st.signing_name = signing_name;
+    st.content_type = content_type;
     st.target = target;
     st.body = body;
     st.creds.access_key_id = c->access_key_id;
@@ -98,7 +110,8 @@ int mt_kms_json_call(const struct mt_kms_client *c, const char *signing_name, co
     st.creds.session_token = c->session_token && *c->session_token ? c->session_token : NULL;
     if (mt_target_url_split(c->endpoint, &st.u, err) < 0)
         return -1;
-    mt_http_debugf(c->http, "aws: %s (%s, region %s)", target, signing_name, c->region);
+    mt_http_debugf(c->http, "aws: %s (%s, region %s)", target ? target : what, signing_name,
+                   c->region);
     rc = mt_http_call_retry(c->http, prepare, &st, &resp, err);
     if (rc < 0 && mt_aws_skew_retry(err, resp.date, (long)mt_clock_now(), c->clock_skew)) {
         mt_http_debugf(c->http, "aws: %s rejected (%s) with a server clock %+ld s from ours: "

@@ -136,4 +136,10 @@ int mt_kms_json_call(const struct mt_kms_client *c, const char *signing_name, co
                      const char *what, const struct mt_buf *body, struct mt_buf *out,
                      struct mt_err *err) MT_WUR;
 
+/* The same call for any content type: target NULL sends no X-Amz-Target (the AWS query protocol,
+ * content_type "application/x-www-form-urlencoded; charset=utf-8", body "Action=...&Version=..."). */
+int mt_kms_aws_call(const struct mt_kms_client *c, const char *signing_name,
+                    const char *content_type, const char *target, const char *what,
+                    const struct mt_buf *body, struct mt_buf *out, struct mt_err *err) MT_WUR;
+
 #endif

@@ -12,6 +12,7 @@ pkgs=(
   redis-server redis-tools tmux
   python3
   iproute2 util-linux
+  bash-completion zsh fish man-db dpkg-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -7,11 +7,17 @@ import time
 import uuid
 
 
+DONE = "[mt-done]"  # printed after the command: once on screen, all its output has been drawn
+
+
 class Tmux:
     def __init__(self, env, width=160, height=40, conf=""):
         self.sock = "mt-" + uuid.uuid4().hex[:12]
         self.env = dict(env)
         self.env.pop("TMUX", None)
+        # tests run faketime in panes: libfaketime is preloaded ahead of the ASan runtime
+        self.env["ASAN_OPTIONS"] = (self.env.get("ASAN_OPTIONS", "") +
+                                    ":verify_asan_link_order=0").lstrip(":")
         self.width, self.height = width, height
         fd, self.conf = tempfile.mkstemp(prefix="mt-tmux-", suffix=".conf")
         with os.fdopen(fd, "w") as f:
@@ -25,11 +31,13 @@ class Tmux:
 
     def start(self, shell_cmd):
         """Runs a shell command line in a new session; its exit status goes to a file (tmux can
-        be slow to notice a pane's process has exited)."""
+        be slow to notice that a pane's process has exited)."""
         self.status = self.conf + ".status"
+        # the command waits until the pane is set up: early output is otherwise lost
         self.tmux("new-session", "-d", "-s", "t", "-x", str(self.width), "-y", str(self.height),
-                  "%s; echo $? > %s.tmp && mv %s.tmp %s" % (shell_cmd, self.status, self.status,
-                                                           self.status))
+                  "tmux wait-for mt-go; %s; echo $? > %s; echo '%s'"
+                  % (shell_cmd, self.status, DONE))
+        self.tmux("wait-for", "-S", "mt-go")
 
     def keys(self, *keys):
         self.tmux("send-keys", "-t", "t", *keys)
@@ -38,7 +46,8 @@ class Tmux:
         self.tmux("send-keys", "-t", "t", "-l", text)
 
     def screen(self):
-        return self.tmux("capture-pane", "-p", "-t", "t", "-J").stdout
+        # -S -: the history too ("Pane is dead" scrolls the screen by a line)
+        return self.tmux("capture-pane", "-p", "-t", "t", "-J", "-S", "-").stdout
 
     def wait_for(self, text, timeout=20):
         end = time.time() + timeout
@@ -53,7 +62,7 @@ class Tmux:
         """The exit status of the pane's command."""
         end = time.time() + timeout
         while time.time() < end:
-            if os.path.exists(self.status):
+            if DONE in self.screen():
                 with open(self.status) as f:
                     return int(f.read())
             time.sleep(0.05)
