@@ -9,6 +9,7 @@ pkgs=(
   libcmocka-dev
   faketime pwgen hyperfine time xclip xvfb mandoc openssl strace
   postgresql mariadb-server mariadb-client
+  dnsmasq-base dnsutils iproute2 util-linux
   python3
 )
 missing=()
