@@ -122,7 +122,9 @@ static int run_helper(const char *const *argv, const char *shell, const char *te
             close(outp[0]);
             close(outp[1]);
         }
-        if (devnull > 2)
+        /* the helper may outlive us (xclip serves the selection): it holds none of our other
+         * descriptors either (a caller's pipe kept open would wait for it) */
+        for (devnull = 3; devnull < 1024; devnull++)
             close(devnull);
         if (shell)
             execl("/bin/sh", "sh", "-c", shell, (char *)NULL);
@@ -177,13 +179,15 @@ static int osc52(const char *text, size_t len)
         return -1;
     sodium_bin2base64(b64, b64len, (const unsigned char *)text, len,
                       sodium_base64_VARIANT_ORIGINAL);
-    if (tmux && *tmux) {
-        /* tmux passthrough: DCS tmux; <ESC doubled> ST */
-        if (mt_buf_addf(&seq, "\033Ptmux;\033\033]52;c;%s\a\033\\", b64) < 0)
-            goto out;
-    } else if (mt_buf_addf(&seq, "\033]52;c;%s\a", b64) < 0) {
+    /* The plain sequence: terminals and tmux itself understand it (tmux makes a paste buffer of
+     * it and forwards it to the outer terminal when set-clipboard is on). */
+    if (mt_buf_addf(&seq, "\033]52;c;%s\a", b64) < 0)
         goto out;
-    }
+    /* Inside tmux also the DCS passthrough (DCS tmux; <ESC doubled> ST) for set-clipboard off
+     * or external: tmux 3.3 drops it unless allow-passthrough is on, and then it reaches the
+     * outer terminal directly. */
+    if (tmux && *tmux && mt_buf_addf(&seq, "\033Ptmux;\033\033]52;c;%s\a\033\\", b64) < 0)
+        goto out;
     fd = open("/dev/tty", O_WRONLY | O_NOCTTY | O_CLOEXEC);
     if (fd < 0)
         goto out;
@@ -253,6 +257,19 @@ int mt_clipboard_copy(const char *setting, const char *text, size_t len, const c
                                     "not a terminal for OSC 52)");
 }
 
+int mt_clipboard_clear_seconds(int configured)
+{
+    return configured < 0 ? MT_CLIPBOARD_CLEAR_DEFAULT : configured;
+}
+
+void mt_clipboard_print_done(FILE *f, const char *backend)
+{
+    if (backend && !strcmp(backend, "osc52"))
+        fputs("sent to the terminal's clipboard (OSC 52)", f);
+    else
+        fprintf(f, "copied to the clipboard (%s)", backend ? backend : "?");
+}
+
 int mt_clipboard_schedule_clear(const char *setting, const char *backend, const char *text,
                                 size_t len, int seconds, struct mt_err *err)
 {
@@ -280,18 +297,20 @@ int mt_clipboard_schedule_clear(const char *setting, const char *backend, const 
         /* first child: new session, then a grandchild that execs a fresh image of ourselves,
          * so no byte of this process's memory (credentials, token) survives in it */
         pid_t gp;
+        /* the terminal for an OSC 52 clear, opened while it is still our controlling one */
+        int ttyfd = strcmp(backend, "osc52") ? -1 : open("/dev/tty", O_WRONLY | O_NOCTTY);
         setsid();
         gp = fork();
         if (gp == 0) {
-            int devnull = open("/dev/null", O_RDWR);
+            int devnull = open("/dev/null", O_RDWR), fd;
             static char *const argv[] = {"mytools", "__clipboard-clear", NULL};
             dup2(p[0], 0);
-            if (strcmp(backend, "osc52") != 0) {
-                dup2(devnull, 1);
-            }
+            dup2(ttyfd >= 0 ? ttyfd : devnull, 1);
             dup2(devnull, 2);
-            close(p[0]);
-            close(p[1]);
+            /* hold nothing of the caller's: a pipe kept open would stall `$(mytools ...)` or
+             * a parent waiting for EOF until the clear */
+            for (fd = 3; fd < 1024; fd++)
+                close(fd);
             execv("/proc/self/exe", argv);
             _exit(127);
         }
@@ -308,6 +327,39 @@ int mt_clipboard_schedule_clear(const char *setting, const char *backend, const 
     if (pid < 0)
         return mt_err_sys(err, MT_E_IO, errno, "cannot schedule the clipboard clear");
     return 0;
+}
+
+/* tmux turned the OSC 52 into a paste buffer: delete the buffers that still hold the text
+ * (compared by SHA-256, read through tmux's stdout, never argv). */
+static void tmux_delete_buffers(const char *hex_want)
+{
+    static const char *const list[] = {"tmux", "list-buffers", "-F", "#{buffer_name}", NULL};
+    struct mt_buf names = MT_BUF_INIT, cur = MT_BUF_INIT_SECRET;
+    char *p, *nl;
+
+    if (strlen(hex_want) != 2 * MT_SHA256_LEN || run_helper(list, NULL, "", 0, &names) != 0 ||
+        mt_buf_add(&names, "", 1) < 0)
+        goto out;
+    for (p = names.p; p && *p; p = nl ? nl + 1 : NULL) {
+        const char *show[] = {"tmux", "show-buffer", "-b", p, NULL};
+        const char *del[] = {"tmux", "delete-buffer", "-b", p, NULL};
+        uint8_t md[MT_SHA256_LEN];
+        char hex[2 * MT_SHA256_LEN + 1];
+        nl = strchr(p, '\n');
+        if (nl)
+            *nl = '\0';
+        mt_buf_release(&cur);
+        cur.secret = 1;
+        if (!*p || run_helper(show, NULL, "", 0, &cur) != 0)
+            continue;
+        mt_sha256(md, cur.p ? cur.p : "", cur.len);
+        mt_hex(hex, md, sizeof(md));
+        if (sodium_memcmp(hex, hex_want, sizeof(hex) - 1) == 0)
+            run_helper(del, NULL, "", 0, NULL);
+    }
+out:
+    mt_buf_release(&names);
+    mt_buf_release(&cur);
 }
 
 int mt_clipboard_clear_main(void)
@@ -334,12 +386,15 @@ int mt_clipboard_clear_main(void)
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
         ;
     if (!strcmp(line[2], "osc52")) {
-        int fd = open("/dev/tty", O_WRONLY | O_NOCTTY);
-        if (fd >= 0) {
-            ssize_t w = write(fd, "\033]52;c;\a", 8);
+        const char *tmux = getenv("TMUX");
+        if (isatty(1)) { /* the terminal, handed over by mt_clipboard_schedule_clear */
+            /* an empty selection for the terminal (tmux ignores an empty one) */
+            static const char clr[] = "\033]52;c;\a\033Ptmux;\033\033]52;c;\a\033\\";
+            ssize_t w = write(1, clr, tmux && *tmux ? sizeof(clr) - 1 : 8);
             (void)w;
-            close(fd);
         }
+        if (tmux && *tmux)
+            tmux_delete_buffers(line[1]);
         return 0;
     }
     b = find_backend(line[2]);

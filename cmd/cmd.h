@@ -13,12 +13,15 @@
 #define MT_OPT_COMPLETE_DB 0x04  /* completion offers database names */
 #define MT_OPT_COMPLETE_PROFILE 0x08
 #define MT_OPT_HIDDEN 0x10
+#define MT_OPT_VALUES_OPEN 0x20 /* arg lists values for completion, others are accepted too */
 
 struct mt_opt {
     int id;                /* > 0, unique within the command; globals use MT_GOPT_* */
     char short_name;       /* 0 if none */
     const char *long_name; /* without "--" */
-    const char *arg;       /* metavariable ("N", "FILE"); NULL for a flag */
+    const char *arg;       /* metavariable ("N", "FILE"), or the values "text|json" (the one
+                              list: the parser accepts only these unless MT_OPT_VALUES_OPEN;
+                              completion and the man pages offer them); NULL for a flag */
     const char *help;
     unsigned flags;
 };
@@ -58,7 +61,8 @@ struct mt_ctx {
     const char *region;      /* --region flag only */
     int verbose;             /* -v or MYTOOLS_DEBUG=1 */
     int quiet;
-    int color;               /* ANSI colour on stderr (terminal, no NO_COLOR / --no-color) */
+    int color;               /* colour allowed: no NO_COLOR, no --no-color, TERM not "dumb"
+                                (each stream must also be a terminal: use mt_sgr) */
     int silent;              /* a failure already explained to the user (a cancelled prompt):
                                 exit with its code, print nothing */
     int stdin_tty, stdout_tty, stderr_tty;
@@ -90,6 +94,19 @@ void mt_warn(const struct mt_ctx *ctx, const char *fmt, ...) MT_PRINTF(2, 3);
 void mt_info(const struct mt_ctx *ctx, const char *fmt, ...) MT_PRINTF(2, 3);
 /* -v diagnostics: never pass a secret. */
 void mt_debug(const struct mt_ctx *ctx, const char *fmt, ...) MT_PRINTF(2, 3);
+
+/* Colour (contract 2): the SGR escape for c when colour is allowed and the stream f is a
+ * terminal, else "". Pair every colour with MT_C_RESET:
+ *   printf("%sexpires in 3 min%s\n", mt_sgr(ctx, stdout, MT_C_WARN), mt_sgr(ctx, stdout, MT_C_RESET)); */
+enum mt_color { MT_C_RESET, MT_C_ERROR, MT_C_WARN, MT_C_OK, MT_C_BOLD, MT_C_DIM };
+const char *mt_sgr(const struct mt_ctx *ctx, FILE *f, enum mt_color c);
+
+/* For commands that need environments (db list, config check): when cfg has none, sets
+ * ctx->err (MT_E_CONFIG: "no config file: 'PATH' does not exist" or "'PATH' defines no
+ * environments", with a hint naming 'mytools config init') and returns -1; else 0.
+ * (cmd_config.c) */
+struct mt_config;
+int mt_config_require(struct mt_ctx *ctx, const struct mt_config *cfg);
 
 /* The table (cmd/commands.c). */
 extern const struct mt_cmd *const mt_commands[];

@@ -1,7 +1,9 @@
 /* cmd_config.c - config path, config check. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd/cmd.h"
 #include "common/file.h"
@@ -17,6 +19,22 @@ static int run_path(struct mt_ctx *ctx)
     printf("%s\n", p);
     free(p);
     return 0;
+}
+
+int mt_config_require(struct mt_ctx *ctx, const struct mt_config *cfg)
+{
+    struct stat st;
+    const char *path = cfg->path ? cfg->path : "~/.mytools.yaml";
+    if (cfg->nenvs)
+        return 0;
+    if (!cfg->path || (stat(cfg->path, &st) < 0 && errno == ENOENT)) {
+        mt_err_set(&ctx->err, MT_E_CONFIG, "no config file: '%s' does not exist", path);
+        return mt_err_hint(&ctx->err, "create it with 'mytools config init' (or 'mytools config "
+                                      "init --discover' to fill it from your RDS databases)");
+    }
+    mt_err_set(&ctx->err, MT_E_CONFIG, "'%s' defines no environments", path);
+    return mt_err_hint(&ctx->err, "add one (see mytools.yaml(5)), or replace the file with "
+                                  "'mytools config init --force'");
 }
 
 enum { CHECK_OPT_STRICT = 1 };
@@ -38,6 +56,8 @@ static int run_check(struct mt_ctx *ctx)
         else
             mt_warn(ctx, "%s", cfg.warnings[i].msg);
     }
+    if (mt_config_require(ctx, &cfg) < 0)
+        goto out;
     if (strict && cfg.nwarnings) {
         mt_err_set(&ctx->err, MT_E_CONFIG, "%zu unknown key(s) in '%s' (--strict)",
                    cfg.nwarnings, cfg.path ? cfg.path : "config");

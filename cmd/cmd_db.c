@@ -110,6 +110,7 @@ int mt_db_resolve(struct mt_ctx *ctx, struct mt_dbtoken *d)
     in.profile_region_ctx = &d->aws;
     if (mt_resolve_target(&in, &d->t, &ctx->err) < 0)
         return -1;
+    d->t.clipboard_clear = mt_clipboard_clear_seconds(d->t.clipboard_clear);
     mt_debug(ctx, "target %s:%d user %s region %s (from %s) profile %s", d->t.host, d->t.port,
              d->t.user, d->t.region, d->t.region_source, d->t.profile);
     return mt_aws_select(&d->aws, d->t.profile_from_config_or_flag ? d->t.profile : NULL,
@@ -247,7 +248,8 @@ static int out_text(struct mt_ctx *ctx, struct mt_dbtoken *d, int clipboard)
         printf("  warning: the AWS credentials expire first; the token lasts only %ld min\n",
                (left + 59) / 60);
     if (copied) {
-        printf("  copied to the clipboard (%s)", backend);
+        fputs("  ", stdout);
+        mt_clipboard_print_done(stdout, backend);
         if (d->t.clipboard_clear > 0)
             printf("; cleared in %d s", d->t.clipboard_clear);
         printf("\n");
@@ -439,12 +441,12 @@ static int run_list(struct mt_ctx *ctx)
     if (strcmp(format, "text") && strcmp(format, "json"))
         return mt_err_set(&ctx->err, MT_E_USAGE,
                           "invalid value '%s' for --format: expected text or json", format);
-    if (load_config(ctx, &cfg) < 0)
+    if (load_config(ctx, &cfg) < 0 || mt_config_require(ctx, &cfg) < 0)
         goto out;
     if (only) {
         want = mt_config_find_env(&cfg, only);
         if (!want) {
-            mt_err_set(&ctx->err, MT_E_CONFIG, "unknown environment '%s'", only);
+            mt_config_unknown_env(&cfg, only, &ctx->err);
             goto out;
         }
     }
@@ -667,7 +669,7 @@ out:
 
 static const struct mt_opt token_opts[] = {
     DB_TARGET_OPTS,
-    {DB_OPT_FORMAT, 0, "format", "FORMAT",
+    {DB_OPT_FORMAT, 0, "format", "text|token|json|env",
      "text (terminal default), token (pipe default), json or env", 0},
     {DB_OPT_CLIPBOARD, 0, "clipboard", NULL, "copy the token to the clipboard (any format)", 0},
     {DB_OPT_NO_CLIPBOARD, 0, "no-clipboard", NULL, "do not touch the clipboard; print the token",
@@ -689,7 +691,7 @@ const struct mt_cmd mt_cmd_db_token = {
 
 static const struct mt_opt list_opts[] = {
     {LIST_OPT_ENV, 'e', "env", "ENV", "only this environment", MT_OPT_COMPLETE_ENV},
-    {LIST_OPT_FORMAT, 0, "format", "FORMAT", "text or json", 0},
+    {LIST_OPT_FORMAT, 0, "format", "text|json", "output format", 0},
     MT_OPT_END,
 };
 static const char *const list_usage[] = {"[--env ENV] [--format text|json]", NULL};

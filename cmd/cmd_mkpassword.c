@@ -654,9 +654,9 @@ static const struct mt_opt mkpassword_opts[] = {
      MT_OPT_COMPLETE_ENV},
     {PW_OPT_DATABASE, 'd', "database", "DB", "with --secret: the database in that environment",
      MT_OPT_COMPLETE_DB},
-    {PW_OPT_HASH, 0, "hash", "KIND",
-     "also print the verifier: scram-sha-256, mysql-native or caching-sha2", 0},
-    {PW_OPT_FORMAT, 0, "format", "FORMAT", "text (default) or json", 0},
+    {PW_OPT_HASH, 0, "hash", "scram-sha-256|mysql-native|caching-sha2",
+     "also print the verifier a database stores", 0},
+    {PW_OPT_FORMAT, 0, "format", "text|json", "output format (default text)", 0},
     MT_OPT_END,
 };
 

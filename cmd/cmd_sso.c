@@ -458,7 +458,7 @@ const struct mt_cmd mt_cmd_sso_logout = {
 };
 
 static const struct mt_opt status_opts[] = {
-    {SSO_OPT_FORMAT, 0, "format", "FORMAT", "text or json", 0},
+    {SSO_OPT_FORMAT, 0, "format", "text|json", "output format", 0},
     MT_OPT_END,
 };
 static const char *const status_usage[] = {"[--format text|json]", NULL};

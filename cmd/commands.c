@@ -7,6 +7,7 @@ extern const struct mt_cmd mt_cmd_db_doctor;
 extern const struct mt_cmd mt_cmd_mkpassword;
 extern const struct mt_cmd mt_cmd_kms_encrypt, mt_cmd_kms_decrypt;
 extern const struct mt_cmd mt_cmd_config_path, mt_cmd_config_check;
+extern const struct mt_cmd mt_cmd_completion;
 extern const struct mt_cmd mt_cmd_sso_login, mt_cmd_sso_logout, mt_cmd_sso_status;
 
 const struct mt_cmd *const mt_commands[] = {
@@ -22,5 +23,6 @@ const struct mt_cmd *const mt_commands[] = {
     &mt_cmd_kms_decrypt,
     &mt_cmd_config_check,
     &mt_cmd_config_path,
+    &mt_cmd_completion,
     NULL,
 };

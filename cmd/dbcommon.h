@@ -44,7 +44,8 @@ struct mt_dbtoken {
          0},                                                                                      \
         {DB_OPT_PORT, 0, "port", "PORT", "database port (default from the engine)", 0},           \
         {DB_OPT_USER, 0, "user", "USER", "database user for IAM authentication", 0},              \
-        {DB_OPT_ENGINE, 0, "engine", "ENGINE", "mysql, mariadb or postgres", 0},                  \
+        {DB_OPT_ENGINE, 0, "engine", "mysql|mariadb|postgres", "the database engine",             \
+         MT_OPT_VALUES_OPEN},                                                                     \
         {DB_OPT_CONNECT_HOST, 0, "connect-host", "HOST",                                          \
          "where clients connect (tunnel); the token is still signed for --host", 0},              \
         {DB_OPT_CONNECT_PORT, 0, "connect-port", "PORT", "port clients connect to (tunnel)", 0}

@@ -219,6 +219,14 @@ static int do_install(int argc, char **argv)
     return rc;
 }
 
+/* Colour is allowed unless NO_COLOR is set non-empty (no-color.org) or TERM is "dumb"; --no-color
+ * (parsed later) turns it off too, and each stream must be a terminal (mt_sgr). */
+static int color_allowed(void)
+{
+    const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+    return !(nc && *nc) && !(term && !strcmp(term, "dumb"));
+}
+
 static int run_cmd(const struct mt_cmd *cmd, int argc, char **argv)
 {
     struct mt_ctx ctx;
@@ -230,7 +238,7 @@ static int run_cmd(const struct mt_cmd *cmd, int argc, char **argv)
     ctx.stdin_tty = isatty(0);
     ctx.stdout_tty = isatty(1);
     ctx.stderr_tty = isatty(2);
-    ctx.color = ctx.stderr_tty && !getenv("NO_COLOR");
+    ctx.color = color_allowed();
     e = getenv("MYTOOLS_CONFIG");
     if (e && *e)
         ctx.config_path = e;
@@ -281,11 +289,52 @@ static int help_for(int argc, char **argv)
     return 2;
 }
 
+/* How many words at the front of argv are global options (contract 1: `mytools --profile p db
+ * token`, as git takes `git -C dir`), with their values. -1 with a message for an unknown option
+ * or a missing value. --help/-h is not counted (the caller handles it). */
+static int leading_globals(int argc, char **argv)
+{
+    int i = 0;
+    while (i < argc && argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--")) {
+        const char *w = argv[i];
+        const struct mt_opt *o;
+        size_t n;
+        if (!strcmp(w, "--help") || !strcmp(w, "-h"))
+            break;
+        if (!strcmp(w, "--version") || !strcmp(w, "--list") || !strcmp(w, "--install"))
+            break;
+        for (o = mt_global_opts; o->id; o++) {
+            if (w[1] == '-') {
+                n = strcspn(w + 2, "=");
+                if (strlen(o->long_name) == n && !strncmp(o->long_name, w + 2, n))
+                    break;
+            } else if (o->short_name && w[1] == o->short_name && !w[2]) {
+                break;
+            }
+        }
+        if (!o->id || o->id == MT_GOPT_HELP) {
+            fprintf(stderr, "mytools: unknown option '%s' before the command\n"
+                            "hint: see 'mytools --help'\n", w);
+            return -1;
+        }
+        if (o->arg && !strchr(w, '=')) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "mytools: option '%s' needs a value\n", w);
+                return -1;
+            }
+            i++;
+        }
+        i++;
+    }
+    return i;
+}
+
 int main(int argc, char **argv)
 {
     const char *base;
     const struct mt_cmd *cmd;
-    int used = 0, i;
+    int used = 0, i, nglob;
+    char **cargv;
 
     if (mt_crypto_init() < 0) {
         fprintf(stderr, "mytools: cannot initialise libsodium\n");
@@ -294,6 +343,15 @@ int main(int argc, char **argv)
     setvbuf(stdout, stdout_buf, isatty(1) ? _IOLBF : _IOFBF, sizeof(stdout_buf));
     if (argc == 2 && !strcmp(argv[1], "__clipboard-clear"))
         return mt_clipboard_clear_main();
+    /* hidden entry points of the shell scripts and the man page build */
+    if (argc >= 2 && !strcmp(argv[1], "__complete")) {
+        int rc = mt_complete_main(argc - 2, argv + 2);
+        return finish_stdout() ? 1 : rc;
+    }
+    if (argc >= 2 && !strcmp(argv[1], "__man")) {
+        int rc = mt_man_main(argc - 2, argv + 2);
+        return finish_stdout() ? 1 : rc;
+    }
     base = argc > 0 && argv[0] ? strrchr(argv[0], '/') : NULL;
     base = base ? base + 1 : (argc > 0 && argv[0] ? argv[0] : "mytools");
     cmd = mt_find_link(base);
@@ -302,7 +360,14 @@ int main(int argc, char **argv)
 
     argc--;
     argv++;
-    /* leading global options that take no value may come before the command */
+    /* global options (with their values) may come before the command: they are handed to the
+     * command's parser ahead of its own words, so a later repetition still wins */
+    nglob = leading_globals(argc, argv);
+    if (nglob < 0)
+        return 2;
+    cargv = argv;
+    argc -= nglob;
+    argv += nglob;
     if (argc >= 1) {
         if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))
             return help_for(argc - 1, argv + 1);
@@ -336,6 +401,20 @@ int main(int argc, char **argv)
         }
         fprintf(stderr, "mytools: unknown command '%s'\nhint: see 'mytools --help'\n", argv[0]);
         return 2;
+    }
+    if (nglob) {
+        /* globals first, then the words after the command path */
+        char **v = malloc(sizeof(char *) * (size_t)(nglob + argc - used + 1));
+        int code;
+        if (!v) {
+            fprintf(stderr, "mytools: out of memory\n");
+            return 1;
+        }
+        memcpy(v, cargv, sizeof(char *) * (size_t)nglob);
+        memcpy(v + nglob, argv + used, sizeof(char *) * (size_t)(argc - used + 1));
+        code = run_cmd(cmd, nglob + argc - used, v);
+        free(v);
+        return code;
     }
     return run_cmd(cmd, argc - used, argv + used);
 }

@@ -70,6 +70,48 @@ static int usage_err(struct mt_ctx *ctx, const char *fmt, ...)
     return mt_err_hint(&ctx->err, "see 'mytools %s --help'", ctx->cmd ? ctx->cmd->path : "");
 }
 
+int mt_opt_has_values(const struct mt_opt *o)
+{
+    return o && o->arg && strchr(o->arg, '|') != NULL;
+}
+
+int mt_opt_value_ok(const struct mt_opt *o, const char *value)
+{
+    const char *p;
+    size_t n = strlen(value);
+    if (!mt_opt_has_values(o) || (o->flags & MT_OPT_VALUES_OPEN))
+        return 1;
+    for (p = o->arg; *p; p += strcspn(p, "|"), p += *p == '|') {
+        size_t l = strcspn(p, "|");
+        if (l == n && !strncmp(p, value, n))
+            return 1;
+    }
+    return 0;
+}
+
+/* "invalid value 'x' for --format: expected text, token, json or env" */
+static int bad_value(struct mt_ctx *ctx, const struct mt_opt *o, const char *value)
+{
+    char list[256] = "";
+    const char *p;
+    size_t len = 0;
+    int k, total = 1;
+    for (p = o->arg; *p; p++)
+        total += *p == '|';
+    for (p = o->arg, k = 0; *p; k++) {
+        size_t l = strcspn(p, "|");
+        int w = snprintf(list + len, sizeof(list) - len, "%s%.*s",
+                         k == 0 ? "" : k == total - 1 ? " or " : ", ", (int)l, p);
+        if (w < 0 || (size_t)w >= sizeof(list) - len)
+            break;
+        len += (size_t)w;
+        p += l;
+        p += *p == '|';
+    }
+    return usage_err(ctx, "invalid value '%.100s' for --%s: expected %s", value, o->long_name,
+                     list);
+}
+
 int mt_parse_args(struct mt_ctx *ctx, int argc, char **argv)
 {
     struct mt_args *a = &ctx->args;
@@ -134,6 +176,8 @@ int mt_parse_args(struct mt_ctx *ctx, int argc, char **argv)
             a->pos[a->npos++] = w;
             continue;
         }
+        if (o->arg && !mt_opt_value_ok(o, val))
+            return bad_value(ctx, o, val);
         if (push(a, o->id, val) < 0)
             return mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
     }
@@ -244,10 +288,23 @@ void mt_print_help(FILE *f, const struct mt_cmd *cmd)
     print_opts(f, mt_global_opts);
 }
 
-static void vmsg(const struct mt_ctx *ctx, const char *kind, const char *fmt, va_list ap)
+const char *mt_sgr(const struct mt_ctx *ctx, FILE *f, enum mt_color c)
 {
-    fprintf(stderr, "mytools%s%s: %s", ctx && ctx->cmd ? " " : "",
-            ctx && ctx->cmd ? ctx->cmd->path : "", kind);
+    static const char *const sgr[] = {"\033[0m", "\033[1;31m", "\033[33m", "\033[32m",
+                                      "\033[1m", "\033[2m"};
+    int tty;
+    if (!ctx || !ctx->color || (unsigned)c >= sizeof(sgr) / sizeof(sgr[0]))
+        return "";
+    tty = f == stderr ? ctx->stderr_tty : f == stdout ? ctx->stdout_tty : 0;
+    return tty ? sgr[c] : "";
+}
+
+static void vmsg(const struct mt_ctx *ctx, enum mt_color c, const char *kind, const char *fmt,
+                 va_list ap)
+{
+    fprintf(stderr, "mytools%s%s: %s%s%s", ctx && ctx->cmd ? " " : "",
+            ctx && ctx->cmd ? ctx->cmd->path : "", *kind ? mt_sgr(ctx, stderr, c) : "", kind,
+            *kind ? mt_sgr(ctx, stderr, MT_C_RESET) : "");
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
 }
@@ -258,7 +315,7 @@ void mt_warn(const struct mt_ctx *ctx, const char *fmt, ...)
     if (ctx && ctx->quiet)
         return;
     va_start(ap, fmt);
-    vmsg(ctx, "warning: ", fmt, ap);
+    vmsg(ctx, MT_C_WARN, "warning: ", fmt, ap);
     va_end(ap);
 }
 
@@ -268,7 +325,7 @@ void mt_info(const struct mt_ctx *ctx, const char *fmt, ...)
     if (ctx && ctx->quiet)
         return;
     va_start(ap, fmt);
-    vmsg(ctx, "", fmt, ap);
+    vmsg(ctx, MT_C_RESET, "", fmt, ap);
     va_end(ap);
 }
 
@@ -278,7 +335,7 @@ void mt_debug(const struct mt_ctx *ctx, const char *fmt, ...)
     if (!ctx || !ctx->verbose)
         return;
     va_start(ap, fmt);
-    vmsg(ctx, "debug: ", fmt, ap);
+    vmsg(ctx, MT_C_DIM, "debug: ", fmt, ap);
     va_end(ap);
 }
 
@@ -288,12 +345,23 @@ int mt_report(const struct mt_ctx *ctx)
     int code = mt_err_exit_code(e);
     if (!code || ctx->silent)
         return code;
-    fprintf(stderr, "mytools%s%s: %s\n", ctx->cmd ? " " : "", ctx->cmd ? ctx->cmd->path : "",
-            e->msg[0] ? e->msg : "failed");
+    fprintf(stderr, "mytools%s%s: %s%s%s\n", ctx->cmd ? " " : "", ctx->cmd ? ctx->cmd->path : "",
+            mt_sgr(ctx, stderr, MT_C_ERROR), e->msg[0] ? e->msg : "failed",
+            mt_sgr(ctx, stderr, MT_C_RESET));
     if (e->hint[0])
         fprintf(stderr, "hint: %s\n", e->hint);
     if (ctx->verbose && (e->http_status || e->aws_type[0] || e->request_id[0]))
         fprintf(stderr, "mytools: debug: http status %ld, error type '%s', request id '%s'\n",
                 e->http_status, e->aws_type, e->request_id);
     return code;
+}
+
+const struct mt_opt *mt_opt_long(const struct mt_cmd *cmd, const char *name, size_t n)
+{
+    return lookup_long(cmd, name, n);
+}
+
+const struct mt_opt *mt_opt_short(const struct mt_cmd *cmd, char c)
+{
+    return lookup_short(cmd, c);
 }

@@ -1,14 +1,24 @@
-# bash completion for mytools: commands from `mytools --help`, options from `<command> --help`.
+# bash completion for mytools and its applet links. The candidates come from the command table:
+# `mytools __complete CWORD WORDS...` prints them (exit status 3: complete file names).
+# Install: /usr/share/bash-completion/completions/mytools, or `source <(mytools completion bash)`.
 _mytools() {
-    local cur=${COMP_WORDS[COMP_CWORD]} words
-    if ((COMP_CWORD == 1)); then
-        words=$(mytools --help 2>/dev/null | awk '/^commands:/{f=1;next} /^$/{f=0} f{print $1}' | sort -u)
-    elif ((COMP_CWORD == 2)) && mytools "${COMP_WORDS[1]}" --help >/dev/null 2>&1 &&
-         ! mytools "${COMP_WORDS[1]}" --help 2>/dev/null | grep -q '^options:'; then
-        words=$(mytools "${COMP_WORDS[1]}" --help 2>/dev/null | awk '/^subcommands:/{f=1;next} f{print $2}')
+    local cur prev words cword out rc bin=mytools
+    if declare -F _init_completion >/dev/null 2>&1; then
+        _init_completion -n =: || return
     else
-        words=$(mytools "${COMP_WORDS[@]:1:2}" --help 2>/dev/null | grep -oE -- '--[a-z-]+' | sort -u)
+        words=("${COMP_WORDS[@]}")
+        cword=$COMP_CWORD
+        cur=${COMP_WORDS[COMP_CWORD]}
     fi
-    COMPREPLY=($(compgen -W "$words" -- "$cur"))
+    [[ ${words[0]##*/} == mytools ]] && bin=${words[0]}
+    out=$(command "$bin" __complete "$cword" "${words[@]}" 2>/dev/null)
+    rc=$?
+    if ((rc == 3)); then
+        if declare -F _filedir >/dev/null 2>&1; then _filedir; else
+            mapfile -t COMPREPLY < <(compgen -f -- "$cur"); fi
+        return
+    fi
+    mapfile -t COMPREPLY <<<"$out"
+    [[ -z $out ]] && COMPREPLY=()
 }
-complete -F _mytools mytools
+complete -F _mytools mytools mkpassword db-token

@@ -24,21 +24,27 @@ class Docs(unittest.TestCase):
         return [re.split(r"\s{2,}", l.strip())[0] for l in block.splitlines()]
 
     def test_every_command_has_usage_and_man_entry(self):
-        with open(os.path.join(SRC, "man", "mytools.1")) as f:
-            man = f.read().replace("\\-", "-")
+        # the pages built from man/*.in (test_man.py checks each page against the table)
+        man = ""
+        mandir = os.path.join(os.environ.get("MT_BUILD_DIR", "build"), "man")
+        for page in sorted(os.listdir(mandir)):
+            if re.search(r"\.[15]$", page):
+                with open(os.path.join(mandir, page)) as f:
+                    man += f.read().replace("\\-", "-")
         cmds = self.commands()
         self.assertIn("db token", cmds)
         for c in cmds:
             r = help_of(*c.split())
             self.assertEqual(r.returncode, 0, c)
             self.assertTrue(r.stdout.startswith("usage: mytools " + c), c)
-            self.assertIn(".B " + c, man, "man page lacks command %r" % c)
+            self.assertIn('.SS "mytools %s"' % c, man, "man page lacks command %r" % c)
             for opt in set(re.findall(r"^\s+(?:-\w, )?(--[a-z-]+)", r.stdout, re.M)):
                 self.assertIn(opt, man, "man page lacks %s of %r" % (opt, c))
 
     def test_man_page_renders_without_warnings(self):
         r = subprocess.run(["mandoc", "-T", "lint", "-W", "warning",
-                            os.path.join(SRC, "man", "mytools.1")],
+                            os.path.join(os.environ.get("MT_BUILD_DIR", "build"), "man",
+                                         "mytools.1")],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.assertEqual(r.returncode, 0, r.stdout)
 

@@ -7,6 +7,9 @@ import time
 import uuid
 
 
+DONE = "[mt-done]"  # printed after the command: once on screen, all its output has been drawn
+
+
 class Tmux:
     def __init__(self, env, width=160, height=40, conf=""):
         self.sock = "mt-" + uuid.uuid4().hex[:12]
@@ -25,11 +28,13 @@ class Tmux:
 
     def start(self, shell_cmd):
         """Runs a shell command line in a new session; its exit status goes to a file (tmux can
-        be slow to notice a pane's process has exited)."""
+        be slow to notice that a pane's process has exited)."""
         self.status = self.conf + ".status"
+        # the command waits until the pane is set up: early output is otherwise lost
         self.tmux("new-session", "-d", "-s", "t", "-x", str(self.width), "-y", str(self.height),
-                  "%s; echo $? > %s.tmp && mv %s.tmp %s" % (shell_cmd, self.status, self.status,
-                                                           self.status))
+                  "tmux wait-for mt-go; %s; echo $? > %s; echo '%s'"
+                  % (shell_cmd, self.status, DONE))
+        self.tmux("wait-for", "-S", "mt-go")
 
     def keys(self, *keys):
         self.tmux("send-keys", "-t", "t", *keys)
@@ -38,7 +43,8 @@ class Tmux:
         self.tmux("send-keys", "-t", "t", "-l", text)
 
     def screen(self):
-        return self.tmux("capture-pane", "-p", "-t", "t", "-J").stdout
+        # -S -: the history too ("Pane is dead" scrolls the screen by a line)
+        return self.tmux("capture-pane", "-p", "-t", "t", "-J", "-S", "-").stdout
 
     def wait_for(self, text, timeout=20):
         end = time.time() + timeout
@@ -53,7 +59,7 @@ class Tmux:
         """The exit status of the pane's command."""
         end = time.time() + timeout
         while time.time() < end:
-            if os.path.exists(self.status):
+            if DONE in self.screen():
                 with open(self.status) as f:
                     return int(f.read())
             time.sleep(0.05)

@@ -1,0 +1,12 @@
+# cmake -DOUT=file.c -DSRC=dir -P embed.cmake: the completion scripts as C strings.
+set(body "/* generated from completions/ by completions/embed.cmake: do not edit */\n")
+foreach(pair "bash=mytools.bash" "zsh=_mytools" "fish=mytools.fish")
+  string(REPLACE "=" ";" kv "${pair}")
+  list(GET kv 0 name)
+  list(GET kv 1 file)
+  file(READ "${SRC}/${file}" hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
+  string(APPEND body "const char mt_completion_${name}[] = {${hex}0};\n")
+endforeach()
+file(WRITE "${OUT}.tmp" "${body}")
+file(RENAME "${OUT}.tmp" "${OUT}")
