@@ -36,8 +36,17 @@ NAME = "mydb.abc123xyz.us-east-1.rds.amazonaws.com"
 SESSION = "FwoGZXIvYXdzEXAMPLEsessionTOKENdoctor"
 
 
+_held = []
+
+
 def closed_port():
-    return awsfix.free_port()   # bound and closed again: nothing listens there
+    """A loopback port that refuses connections for the whole run: bound (so no parallel test
+    can take it) but never listening."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    _held.append(s)
+    return s.getsockname()[1]
 
 
 def run(cmd, **kw):
