@@ -63,6 +63,7 @@ struct doctor {
     struct check c[MAX_CHECKS];
     int n;
     int creds_ok;
+    int stop; /* a configuration error stops the run (ctx->err holds it) */
     char account[32], arn[300];
     time_t aws_date, local_date; /* STS answer's Date and the local clock then; 0 = none */
     char host_region[40];      /* region inside the host name, "" if none */
@@ -258,7 +259,7 @@ static void check_endpoint(struct doctor *dr)
         char first[64];
         size_t k = strcspn(addrs, ",");
         snprintf(first, sizeof(first), "%.*s", (int)(k < 63 ? k : 63), addrs);
-        if (mt_probe_is_private_addr(first) && !strncmp(first, "127.", 4)) {
+        if (!strncmp(first, "127.", 4) || !strcmp(first, "::1")) {
             c = add(dr, "endpoint name", ST_FAIL, NULL,
                     "%s resolves to the loopback address %s: a tunnel name signed instead of "
                     "the endpoint",
@@ -321,6 +322,12 @@ static void fmt_utc(time_t t, char *buf, size_t n)
     strftime(buf, n, "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
 
+/* The source as -v names it (cmd/aws.c): the provider's detail, else its short name. */
+static const char *creds_source(const struct mt_creds *c)
+{
+    return c->detail[0] ? c->detail : c->source ? c->source : "?";
+}
+
 static void check_credentials(struct doctor *dr)
 {
     struct mt_aws *a = &dr->d.aws;
@@ -334,6 +341,10 @@ static void check_credentials(struct doctor *dr)
         return;
     }
     if (mt_aws_creds(a) < 0) {
+        if (dr->ctx->err.code != MT_E_AUTH) { /* a broken ~/.aws/config: exit 3, as db token */
+            dr->stop = 1;
+            return;
+        }
         c = add(dr, "credentials", ST_FAIL, NULL, "profile %s: %s", a->profile,
                 dr->ctx->err.msg);
         set_fix(c, "%s", dr->ctx->err.hint[0] ? dr->ctx->err.hint
@@ -354,7 +365,7 @@ static void check_credentials(struct doctor *dr)
     if (caller_identity(dr, &e) < 0) {
         c = add(dr, "credentials", e.code == MT_E_AUTH ? ST_FAIL : ST_WARN, NULL,
                 "profile %s, from %s, %s; %s", a->profile,
-                a->creds.source ? a->creds.source : "?", exp, e.msg);
+                creds_source(&a->creds), exp, e.msg);
         set_fix(c, "%s", e.code == MT_E_AUTH
                              ? "the credentials are rejected: refresh them (sso login, new keys)"
                              : e.hint[0] ? e.hint : "check the network path to STS");
@@ -365,7 +376,7 @@ static void check_credentials(struct doctor *dr)
         dr->creds_ok = 1;
         snprintf(who, sizeof(who), "account %s, %s", dr->account, dr->arn);
         c = add(dr, "credentials", ST_OK, NULL, "profile %s, from %s, %s; %s", a->profile,
-                a->creds.source ? a->creds.source : "?", exp, who);
+                creds_source(&a->creds), exp, who);
     }
     if (a->creds.expiration && a->creds.expiration < now + TOKEN_LIFETIME) {
         c->st = ST_WARN;
@@ -928,6 +939,8 @@ static int run_doctor(struct mt_ctx *ctx)
     check_region(dr);
     check_endpoint(dr);
     check_credentials(dr);
+    if (dr->stop)
+        goto out;
     check_clock(dr);
     check_database(dr);
     check_user(dr);

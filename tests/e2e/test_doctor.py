@@ -167,6 +167,10 @@ class Offline(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         r = doctor(self.home, ["-e", "nope", "-d", "x"], offline_env())
         self.assertEqual(r.returncode, 3, r.stderr)
+        r = doctor(self.home, ["--host", NAME, "--user", "a", "--profile", "nope"], offline_env())
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("profile 'nope' not found", r.stderr)
+        self.assertEqual(r.stdout, "")
 
     def test_text_output_has_every_check(self):
         r = doctor(self.home, ["--host", "db1.abc.eu-west-1.rds.amazonaws.com", "--user", "App",
