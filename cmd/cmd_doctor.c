@@ -817,7 +817,9 @@ static void out_text(struct doctor *dr)
     }
     for (i = 0; i < dr->n; i++) {
         const struct check *c = &dr->c[i];
-        printf("  %-4s  %-15s ", status_names[c->st], c->name);
+        static const enum mt_color colors[] = {MT_C_OK, MT_C_WARN, MT_C_ERROR, MT_C_DIM};
+        printf("  %s%-4s%s  %-15s ", mt_sgr(dr->ctx, stdout, colors[c->st]),
+               status_names[c->st], mt_sgr(dr->ctx, stdout, MT_C_RESET), c->name);
         put_text(stdout, c->evidence);
         printf("\n");
         if ((c->st == ST_WARN || c->st == ST_FAIL) && c->fix[0]) {
