@@ -932,6 +932,11 @@ static int run_doctor(struct mt_ctx *ctx)
     if (!dr)
         return mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
     dr->ctx = ctx;
+    /* writes nothing: not even the parsed-config cache (config/cache.c) */
+    if (setenv("MYTOOLS_NO_CONFIG_CACHE", "1", 1) < 0) {
+        free(dr);
+        return mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
+    }
     if (mt_db_resolve(ctx, &dr->d) < 0)
         goto out;
     /* never log in from here (that writes caches): a diagnosis reports, it does not repair */

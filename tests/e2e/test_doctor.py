@@ -436,6 +436,23 @@ class TlsServers:
         self.assertIn(NAME, t["evidence"])
         self.assertIn("--host", t["fix"])
 
+    def test_writes_nothing(self):
+        def tree():
+            out = {}
+            for root, dirs, files in os.walk(self.home.path):
+                for n in dirs + files:
+                    p = os.path.join(root, n)
+                    st = os.lstat(p)
+                    out[p] = (st.st_mode, st.st_size, st.st_mtime_ns)
+            return out
+        self.config()
+        time.sleep(2.1)   # the config cache skips files changed in the last 2 s: let it apply
+        before = tree()
+        r = doctor(self.home, ["-e", "t", "-d", "db", "--format", "json", "--login"],
+                   offline_env())
+        checks_of(r)
+        self.assertEqual(tree(), before)
+
     def test_login_wrong_password_shows_server_message(self):
         r, (doc, c) = self.doctor(["--login"])
         lg = c["login"]
