@@ -449,8 +449,16 @@ static void check_database(struct doctor *dr)
 {
     const struct mt_target *t = &dr->d.t;
     struct mt_rds_list l[3] = {MT_RDS_LIST_INIT, MT_RDS_LIST_INIT, MT_RDS_LIST_INIT};
-    const char *region = dr->host_region[0] ? dr->host_region : t->region;
     const char *want = dr->endpoint_target[0] ? dr->endpoint_target : t->host;
+    char target_region[40];
+    /* where the database lives: the region in its endpoint name (the CNAME target's when the
+     * host is an alias), else the signing region */
+    const char *region = dr->host_region[0] ? dr->host_region
+                         : dr->endpoint_target[0] &&
+                                 mt_rds_host_region(dr->endpoint_target, target_region,
+                                                    sizeof(target_region)) == 0
+                             ? target_region
+                             : t->region;
     const struct mt_rds_db *db = NULL, *owner = NULL;
     struct mt_kms_client kc;
     char *url = NULL, extra[300];
