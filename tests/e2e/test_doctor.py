@@ -123,6 +123,16 @@ class Offline(unittest.TestCase):
         self.assertEqual(c["region"]["status"], "ok")
         self.assertIn("(host name)", c["resolution"]["evidence"])
 
+    def test_dsql_region_mismatch(self):
+        r = doctor(self.home, ["--host", "abcdefghijklmnopqrstuvwxyz.dsql.eu-north-1.on.aws",
+                               "--user", "admin", "--region", "us-east-1", "--connect-host",
+                               "127.0.0.1", "--connect-port", str(self.port), "--format", "json"],
+                   offline_env())
+        _, c = checks_of(r)
+        self.assertEqual(c["region"]["status"], "fail")
+        self.assertIn("eu-north-1", c["region"]["evidence"])
+        self.assertEqual(c["endpoint name"]["status"], "ok")
+
     def test_tunnel_address_signed(self):
         r = doctor(self.home, ["--host", "127.0.0.1", "--port", str(self.port), "--user", "app",
                                "--format", "json"], offline_env())
@@ -258,6 +268,24 @@ class WithMoto(unittest.TestCase):
             self.assertEqual(c["database"]["status"], "ok", c["database"])
             self.assertEqual(doc["policy"]["Statement"][0]["Resource"],
                              self.expected_arn(d["DbClusterResourceId"]))
+
+    def test_aurora_member_uses_the_cluster_resource_id(self):
+        rds = self.moto.client("rds")
+        rds.create_db_cluster(DBClusterIdentifier="aurora-m", Engine="aurora-mysql",
+                              MasterUsername="master", MasterUserPassword="not-used-123",
+                              EnableIAMDatabaseAuthentication=True)
+        inst = rds.create_db_instance(DBInstanceIdentifier="aurora-m-1", Engine="aurora-mysql",
+                                      DBInstanceClass="db.r5.large",
+                                      DBClusterIdentifier="aurora-m")["DBInstance"]
+        cl = [d for d in rds.describe_db_clusters()["DBClusters"]
+              if d["DBClusterIdentifier"] == "aurora-m"][0]
+        inst = [d for d in rds.describe_db_instances()["DBInstances"]
+                if d["DBInstanceIdentifier"] == "aurora-m-1"][0]
+        self.assertNotEqual(inst["DbiResourceId"], cl["DbClusterResourceId"])
+        r, (doc, c) = self.run_for(inst["Endpoint"]["Address"], inst["Endpoint"]["Port"], "mysql")
+        self.assertEqual(c["database"]["status"], "ok", c["database"])
+        self.assertEqual(doc["policy"]["Statement"][0]["Resource"],
+                         self.expected_arn(cl["DbClusterResourceId"]))
 
     def test_proxy(self):
         d = self.proxy
