@@ -392,6 +392,23 @@ class CnameChain(unittest.TestCase):
         self.assertIn("app-db.corp.test -> alias.corp.test -> %s" % NAME, e["evidence"])
         self.assertIn("--host %s" % NAME, e["fix"])
 
+    def test_alias_of_a_moto_instance_finds_it_in_aws(self):
+        """dnsmasq and moto both inside the namespace: the alias's CNAME target is the endpoint
+        DescribeDBInstances reports, so the database check finds the instance behind the alias
+        and the policy ARN carries its DbiResourceId."""
+        p = subprocess.run(["unshare", "-n", "-m", sys.executable, "-B", os.path.abspath(__file__),
+                            "--ns-helper", self.resolv, self.home.path],
+                           env=dict(os.environ), capture_output=True, text=True, timeout=240)
+        self.assertEqual(p.returncode, 0, p.stderr[-3000:])
+        res = json.loads(p.stdout.splitlines()[-1])
+        doc, c = res["doctor"], {x["name"]: x for x in res["doctor"]["checks"]}
+        self.assertEqual(c["endpoint name"]["status"], "fail", c["endpoint name"])
+        self.assertIn(res["endpoint"], c["endpoint name"]["fix"])
+        self.assertEqual(c["database"]["status"], "ok", c["database"])
+        self.assertEqual(doc["policy"]["Statement"][0]["Resource"],
+                         "arn:aws:rds-db:us-east-1:%s:dbuser:%s/app" % (res["account"],
+                                                                       res["resource_id"]))
+
     def test_name_without_cname_warns(self):
         p, (doc, c) = self.run_ns("plain.corp.test", [
             "--host-record=%s,127.0.0.1" % NAME, "--host-record=plain.corp.test,10.1.2.3"])
@@ -719,5 +736,52 @@ class MariadbWithoutTls(unittest.TestCase):
         self.assertIn("needs TLS", t["fix"])
 
 
+def ns_helper(resolv, home_path):
+    """Runs inside `unshare -n -m` (see CnameChain): loopback up, resolv.conf bind-mounted,
+    moto + dnsmasq on 127.0.0.1, one doctor run; prints one JSON line."""
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    subprocess.run(["mount", "--bind", resolv, "/etc/resolv.conf"], check=True)
+    moto = awsfix.Moto().start()
+    dns = None
+    try:
+        rds = moto.client("rds")
+        d = rds.create_db_instance(DBInstanceIdentifier="behind-alias", Engine="postgres",
+                                   DBInstanceClass="db.t3.micro", MasterUsername="master",
+                                   MasterUserPassword="not-used-123",
+                                   EnableIAMDatabaseAuthentication=True)["DBInstance"]
+        d = rds.describe_db_instances(DBInstanceIdentifier="behind-alias")["DBInstances"][0]
+        endpoint = d["Endpoint"]["Address"]
+        dns = subprocess.Popen(["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
+                                "--no-resolv", "--no-hosts", "--bind-interfaces",
+                                "--listen-address=127.0.0.1", "--port=53", "--pid-file=",
+                                "--user=root", "--host-record=%s,127.0.0.1" % endpoint,
+                                "--cname=orders-db.corp.test,%s" % endpoint],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + WAIT
+        while subprocess.run(["dig", "+time=1", "+tries=1", "+short", "@127.0.0.1",
+                              "orders-db.corp.test"], capture_output=True,
+                             text=True).stdout.strip() == "":
+            if time.monotonic() > deadline:
+                raise RuntimeError("dnsmasq did not answer")
+            time.sleep(0.05)
+        env = mtlib.clean_env(home_path, AWS_ACCESS_KEY_ID=moto.access_key_id,
+                              AWS_SECRET_ACCESS_KEY=moto.secret_access_key,
+                              AWS_ENDPOINT_URL_STS=moto.endpoint,
+                              AWS_ENDPOINT_URL_RDS=moto.endpoint, AWS_REGION=moto.region)
+        r = mtlib.run(["db", "doctor", "--host", "orders-db.corp.test", "--user", "app",
+                       "--engine", "postgres", "--connect-port", str(closed_port()),
+                       "--format", "json"], env, timeout=120)
+        print(json.dumps({"doctor": json.loads(r.stdout), "endpoint": endpoint,
+                          "resource_id": d["DbiResourceId"], "account": moto.account_id}))
+    finally:
+        if dns:
+            dns.kill()
+            dns.wait()
+        moto.stop()
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--ns-helper":
+        ns_helper(sys.argv[2], sys.argv[3])
+        sys.exit(0)
     unittest.main(verbosity=2)
