@@ -987,7 +987,7 @@ out:
 
 static const struct mt_opt doctor_opts[] = {
     DB_TARGET_OPTS,
-    {DOC_OPT_FORMAT, 0, "format", "text|json", "text (default) or json", 0},
+    {DOC_OPT_FORMAT, 0, "format", "text|json", "output format (default text)", 0},
     {DOC_OPT_LOGIN, 0, "login", NULL, "also log in with the engine's client and run SELECT 1",
      0},
     MT_OPT_END,

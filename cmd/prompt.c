@@ -154,6 +154,12 @@ static char *plain_readline(const char *prompt)
 
 int mt_prompt(const char *prompt, const char *const *candidates, char **line, struct mt_err *err)
 {
+    return mt_prompt_default(prompt, candidates, NULL, line, err);
+}
+
+int mt_prompt_default(const char *prompt, const char *const *candidates, const char *def,
+                      char **line, struct mt_err *err)
+{
     char *raw, *t;
 
     *line = NULL;
@@ -180,7 +186,10 @@ int mt_prompt(const char *prompt, const char *const *candidates, char **line, st
     t = trim(raw);
     if (!*t) {
         free(raw);
-        return MT_PROMPT_CANCEL;
+        if (!def)
+            return MT_PROMPT_CANCEL;
+        *line = strdup(def);
+        return *line ? MT_PROMPT_OK : mt_err_set(err, MT_E_NOMEM, "out of memory");
     }
     *line = strdup(t);
     mt_memzero(raw, strlen(raw));

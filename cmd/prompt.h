@@ -19,6 +19,11 @@ enum {
  * NULL, or -1 with err set (no terminal, out of memory). */
 int mt_prompt(const char *prompt, const char *const *candidates, char **line, struct mt_err *err);
 
+/* As mt_prompt, but an empty line gives a copy of def (when def is not NULL); Ctrl-D still
+ * cancels. */
+int mt_prompt_default(const char *prompt, const char *const *candidates, const char *def,
+                      char **line, struct mt_err *err);
+
 /* 1 when prompting is possible: stdin and stderr are terminals. */
 int mt_prompt_available(void);
 

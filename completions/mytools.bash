@@ -21,4 +21,5 @@ _mytools() {
     mapfile -t COMPREPLY <<<"$out"
     [[ -z $out ]] && COMPREPLY=()
 }
-complete -F _mytools mytools mkpassword db-token
+# every applet link (`mytools --list`: mkpassword, db-token, ...) completes the same way
+complete -F _mytools mytools $(command mytools --list 2>/dev/null)

@@ -15,6 +15,7 @@ function __mytools_complete
     end
     printf '%s\n' $out
 end
-complete -c mytools -f -a '(__mytools_complete)'
-complete -c mkpassword -f -a '(__mytools_complete)'
-complete -c db-token -f -a '(__mytools_complete)'
+# every applet link (`mytools --list`: mkpassword, db-token, ...) completes the same way
+for c in mytools (command mytools --list 2>/dev/null)
+    complete -c $c -f -a '(__mytools_complete)'
+end

@@ -23,5 +23,6 @@ for variant in release asan; do
         ctest --output-on-failure --timeout 900 -j "$jobs"); then
     status=1
   fi
+  if [ $variant = release ]; then bash tests/deb-check.sh "$dir" || status=1; fi
 done
 exit $status

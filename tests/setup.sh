@@ -11,6 +11,7 @@ pkgs=(
   postgresql mariadb-server mariadb-client
   dnsmasq-base dnsutils iproute2 util-linux
   python3
+  tmux bash-completion zsh fish man-db dpkg-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do

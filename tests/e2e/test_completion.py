@@ -40,6 +40,11 @@ def help_options(args):
     return sorted(set(re.findall(r"(?m)^\s+(?:-\w, )?(--[a-z-]+)", r.stdout)))
 
 
+def run_list(env):
+    return subprocess.run(["mytools", "--list"], env=env, stdout=subprocess.PIPE,
+                          text=True).stdout.split()
+
+
 CASES = [  # (line typed, expected candidates)
     ("mytools d", ["db"]),
     ("mytools db t", ["token"]),
@@ -79,6 +84,27 @@ class Base(unittest.TestCase):
         self.assertIn("--hash", help_options(["mkpassword"]))
 
 
+class ScriptsTest(Base):
+    def test_completion_command_prints_the_installed_files(self):
+        for shell, name in (("bash", "mytools.bash"), ("zsh", "_mytools"), ("fish", "mytools.fish")):
+            r = subprocess.run([mtlib.MYTOOLS, "completion", shell], stdout=subprocess.PIPE,
+                               text=True)
+            self.assertEqual(r.returncode, 0)
+            with open(os.path.join(COMPLETIONS, name)) as f:
+                self.assertEqual(r.stdout, f.read(), shell)
+        r = subprocess.run([mtlib.MYTOOLS, "completion", "tcsh"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        self.assertEqual((r.returncode, r.stdout), (2, ""))
+
+    def test_scripts_hold_no_command_or_option_names(self):
+        # (only the zsh #compdef line names the links the package installs)
+        for name in ("mytools.bash", "_mytools", "mytools.fish"):
+            with open(os.path.join(COMPLETIONS, name)) as f:
+                text = f.read()
+            for word in ("--env", "--format", "connect", "kms", "scram", "sso", "db list"):
+                self.assertNotIn(word, text, name)
+
+
 class BashTest(Base):
     def complete(self, line):
         words = shlex.split(line) + ([""] if line.endswith(" ") else [])
@@ -103,10 +129,12 @@ class BashTest(Base):
 
     def test_complete_is_registered_for_the_links(self):
         r = subprocess.run(["bash", "--norc", "--noprofile", "-c",
-                            "source %s; complete -p mytools mkpassword db-token" %
-                            os.path.join(COMPLETIONS, "mytools.bash")],
+                            "source %s; complete -p" % os.path.join(COMPLETIONS, "mytools.bash")],
                            env=self.env, stdout=subprocess.PIPE, text=True)
-        self.assertEqual(r.stdout.count("-F _mytools"), 3, r.stdout)
+        links = run_list(self.env)
+        self.assertIn("db-token", links)
+        for name in ["mytools"] + links:
+            self.assertIn("complete -F _mytools %s\n" % name, r.stdout + "\n")
 
 
 class FishTest(Base):

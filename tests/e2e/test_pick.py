@@ -130,6 +130,31 @@ class PickTest(unittest.TestCase):
         self.assertIn("'qa'", s)
         self.assertIn("production", s)
 
+    def test_readline_is_loaded_only_for_a_prompt(self):
+        # the dynamic loader's own trace: names every object it opens
+        trace = os.path.join(self.home.path, "ld")
+        env = dict(self.env, LD_DEBUG="files", LD_DEBUG_OUTPUT=trace)
+        r = mtlib.run(["db", "token", "-e", "production", "-d", "orders", "--format", "token"], env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("libreadline", self.read_traces(trace))
+        self.t.close()
+        self.t = Tmux(env)
+        self.start(["db", "token", "--format", "token"])
+        self.t.wait_for("environment (Tab completes): ")
+        self.t.keys("C-d")
+        self.assertEqual(self.t.wait_exit(), 2)
+        self.assertIn("libreadline", self.read_traces(trace))
+
+    def read_traces(self, prefix):
+        out = ""
+        d, base = os.path.split(prefix)
+        for f in os.listdir(d):
+            if f.startswith(base + "."):
+                with open(os.path.join(d, f), errors="replace") as fh:
+                    out += fh.read()
+                os.unlink(os.path.join(d, f))
+        return out
+
     def test_without_a_terminal_a_missing_name_is_a_usage_error(self):
         r = mtlib.run(["db", "token"], self.env, input="")
         self.assertEqual(r.returncode, 2, r.stderr)

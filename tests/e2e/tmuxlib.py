@@ -15,6 +15,9 @@ class Tmux:
         self.sock = "mt-" + uuid.uuid4().hex[:12]
         self.env = dict(env)
         self.env.pop("TMUX", None)
+        # tests run faketime in panes: libfaketime is preloaded ahead of the ASan runtime
+        self.env["ASAN_OPTIONS"] = (self.env.get("ASAN_OPTIONS", "") +
+                                    ":verify_asan_link_order=0").lstrip(":")
         self.width, self.height = width, height
         fd, self.conf = tempfile.mkstemp(prefix="mt-tmux-", suffix=".conf")
         with os.fdopen(fd, "w") as f:
