@@ -23,4 +23,5 @@ fi
 
 python3 -B bench/dbtoken.py "$bin" "$out" "$runs"
 python3 -B bench/sso.py "$bin" "$runs"
+python3 -B bench/assume_role.py "$bin" "$runs"
 echo; echo "### mkpassword (one million 32-character passwords with symbols)"; echo; bash bench/mkpassword.sh "$bin"

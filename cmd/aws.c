@@ -196,13 +196,6 @@ int mt_aws_creds(struct mt_aws *a)
     ci.credentials = a->credentials;
     ci.config_path = a->config_path;
     ci.credentials_path = a->credentials_path;
-    ci.env_access_key_id = getenv("AWS_ACCESS_KEY_ID");
-    ci.env_secret_access_key = getenv("AWS_SECRET_ACCESS_KEY");
-    /* botocore reads the legacy AWS_SECURITY_TOKEN first; sso/env.c treats blanks as unset */
-    ci.env_session_token = getenv("AWS_SESSION_TOKEN");
-    if (!nonempty(ci.env_session_token))
-        ci.env_session_token = getenv("AWS_SECURITY_TOKEN");
-    ci.env_expiration = getenv("AWS_CREDENTIAL_EXPIRATION");
     ci.cli_cache_dir = cache_dir;
     ci.now = mt_aws_now(a);
     ci.sso = &net;

@@ -15,6 +15,7 @@
 #include "cmd/prompt.h"
 #include "common/buf.h"
 #include "common/endpoint.h"
+#include "cmd/out.h"
 #include "common/file.h"
 #include "config/aws_ini.h"
 #include "config/config.h"
@@ -26,7 +27,7 @@ static int run_path(struct mt_ctx *ctx)
     char *p = mt_config_path(ctx->config_path, &explicit_path);
     if (!p)
         return mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
-    printf("%s\n", p);
+    printf("%s\n", mt_tx(p));
     free(p);
     return 0;
 }
@@ -93,18 +94,18 @@ static int run_check(struct mt_ctx *ctx)
             in.aws_region = getenv("AWS_REGION");
             in.aws_default_region = getenv("AWS_DEFAULT_REGION");
             if (mt_resolve_target(&in, &t, &err) < 0) {
-                fprintf(stderr, "mytools config check: %s/%s: %s\n", e->name, e->dbs[j].name,
-                        err.msg);
+                fprintf(stderr, "mytools config check: %s/%s: %s\n", mt_tx(e->name),
+                        mt_tx(e->dbs[j].name), err.msg);
                 problems++;
                 continue;
             }
-            printf("%s/%s: %s@%s:%d engine %s region %s (%s) profile %s (%s)\n", e->name,
-                   e->dbs[j].name, t.user ? t.user : "?", t.host ? t.host : "?", t.port,
-                   t.engine, t.region ? t.region : "?", t.region_source ? t.region_source : "-",
-                   t.profile, t.profile_source ? t.profile_source : "-");
+            printf("%s/%s: %s@%s:%d engine %s region %s (%s) profile %s (%s)\n", mt_tx(e->name),
+                   mt_tx(e->dbs[j].name), mt_tx(t.user), mt_tx(t.host), t.port, mt_tx(t.engine),
+                   mt_tx(t.region), t.region_source ? t.region_source : "-", mt_tx(t.profile),
+                   t.profile_source ? t.profile_source : "-");
             if (strcmp(t.profile, "default") && !mt_ini_profile(aws, t.profile)) {
                 fprintf(stderr, "mytools config check: %s/%s: profile '%s' not found in '%s'\n",
-                        e->name, e->dbs[j].name, t.profile, aws_path);
+                        mt_tx(e->name), mt_tx(e->dbs[j].name), mt_tx(t.profile), mt_tx(aws_path));
                 problems++;
             }
             mt_target_release(&t);

@@ -7,19 +7,23 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <netdb.h>
+#include <sys/socket.h>
+
 #include <cjson/cJSON.h>
 
 #include "cmd/aws.h"
 #include "cmd/clipboard.h"
 #include "cmd/pick.h"
+#include "cmd/dbclient.h"
 #include "cmd/dbcommon.h"
+#include "cmd/out.h"
 #include "common/file.h"
 #include "common/mem.h"
 #include "common/timeutil.h"
 #include "config/aws_ini.h"
 #include "sigv4/sigv4.h"
 
-#define TOKEN_LIFETIME 900
 
 static const char *nonempty(const char *s)
 {
@@ -90,6 +94,22 @@ int mt_db_resolve(struct mt_ctx *ctx, struct mt_dbtoken *d)
     if (parse_port(ctx, DB_OPT_PORT, "--port", &in.port) < 0 ||
         parse_port(ctx, DB_OPT_CONNECT_PORT, "--connect-port", &in.connect_port) < 0)
         return -1;
+    in.cache_name = nonempty(mt_args_get(&ctx->args, DB_OPT_CACHE_NAME));
+    if (mt_args_has(&ctx->args, DB_OPT_SERVERLESS))
+        in.serverless = 1;
+    if (mt_args_has(&ctx->args, DB_OPT_ADMIN))
+        in.admin = 1;
+    if (mt_args_get(&ctx->args, DB_OPT_EXPIRES_IN)) {
+        const char *v = mt_args_get(&ctx->args, DB_OPT_EXPIRES_IN);
+        char *end;
+        long n;
+        errno = 0;
+        n = strtol(v, &end, 10);
+        if (errno || end == v || *end || n < 1 || n > (long)MT_SIGV4_MAX_EXPIRES)
+            return mt_err_set(&ctx->err, MT_E_USAGE, "invalid value '%s' for --expires-in: "
+                              "expected seconds 1-%u", v, MT_SIGV4_MAX_EXPIRES);
+        in.expires_in = (int)n;
+    }
     in.aws_profile = nonempty(getenv("AWS_PROFILE"));
     in.aws_region = nonempty(getenv("AWS_REGION"));
     in.aws_default_region = nonempty(getenv("AWS_DEFAULT_REGION"));
@@ -128,18 +148,29 @@ int mt_db_sign(struct mt_ctx *ctx, struct mt_dbtoken *d)
         return -1;
     c = &d->aws.creds;
     d->now = mt_aws_now(&d->aws); /* corrected by the server clock STS reported */
-    sc.access_key_id = c->access_key_id;
-    sc.secret_access_key = c->secret_access_key;
-    sc.session_token = c->session_token;
-    rq.host = d->t.host;
-    rq.port = (unsigned)d->t.port;
-    rq.user = d->t.user;
-    rq.region = d->t.region;
-    rq.creds = &sc;
-    rq.now = d->now;
-    if (mt_sigv4_rds_token(&rq, &d->token, &ctx->err) < 0)
-        return -1;
-    d->expires_at = d->now + TOKEN_LIFETIME;
+    sc = mt_creds_sigv4(c);
+    if (mt_engine_get(d->t.engine)->token == MT_TOKEN_DSQL) {
+        struct mt_sigv4_dsql_req dq = {d->t.host, d->t.region, d->t.admin,
+                                       (unsigned)d->t.expires_in, &sc, d->now};
+        if (mt_sigv4_dsql_token(&dq, &d->token, &ctx->err) < 0)
+            return -1;
+    } else if (mt_engine_get(d->t.engine)->token == MT_TOKEN_CACHE) {
+        struct mt_sigv4_cache_req cq = {d->t.cache_name, d->t.user, d->t.region, d->t.engine,
+                                        d->t.serverless, &sc, d->now};
+        if (mt_sigv4_cache_token(&cq, &d->token, &ctx->err) < 0)
+            return -1;
+    } else {
+        rq.host = d->t.host;
+        rq.port = (unsigned)d->t.port;
+        rq.user = d->t.user;
+        rq.region = d->t.region;
+        rq.creds = &sc;
+        rq.now = d->now;
+        if (mt_sigv4_rds_token(&rq, &d->token, &ctx->err) < 0)
+            return -1;
+    }
+    /* contract 5: the earlier of signing + lifetime and the credentials' expiry, every engine */
+    d->expires_at = d->now + d->t.expires_in;
     if (c->expiration && c->expiration < d->expires_at) {
         d->expires_at = c->expiration;
         d->creds_short = 1;
@@ -152,24 +183,9 @@ int mt_db_prepare(struct mt_ctx *ctx, struct mt_dbtoken *d)
     return mt_db_resolve(ctx, d) < 0 ? -1 : mt_db_sign(ctx, d);
 }
 
-/* ---- output ---- */
+/* ---- output: one model, one renderer per format ---- */
 
-static void shell_quote(FILE *f, const char *s)
-{
-    fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '\'')
-            fputs("'\\''", f);
-        else
-            fputc(*s, f);
-    }
-    fputc('\'', f);
-}
-
-static const char *engine_family(const char *engine)
-{
-    return engine && !strcmp(engine, "postgres") ? "postgres" : "mysql";
-}
+#define RDS_CA_URL "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
 
 static void fmt_local(time_t t, char *buf, size_t n)
 {
@@ -188,47 +204,121 @@ static int conn_port(const struct mt_target *t)
     return t->connect_port > 0 ? t->connect_port : t->port;
 }
 
-/* The client command a person runs: it prompts for the password (paste the token). */
-static void print_client_command(FILE *f, const struct mt_target *t)
+static int tunnelled(const struct mt_target *t)
 {
-    if (!strcmp(engine_family(t->engine), "postgres")) {
-        fprintf(f, "  psql \"host=%s port=%d user=%s dbname=%s sslmode=verify-full", conn_host(t),
-                conn_port(t), t->user, t->name ? t->name : "postgres");
-        if (t->ca_bundle)
-            fprintf(f, " sslrootcert=%s", t->ca_bundle);
-        fprintf(f, "\"\n");
-    } else if (!strcmp(t->engine, "mariadb")) {
-        fprintf(f, "  mariadb --host=%s --port=%d --user=%s --ssl --ssl-verify-server-cert",
-                conn_host(t), conn_port(t), t->user);
-        if (t->ca_bundle)
-            fprintf(f, " --ssl-ca=%s", t->ca_bundle);
-        fprintf(f, " --password%s%s\n", t->name ? " " : "", t->name ? t->name : "");
-    } else {
-        fprintf(f, "  mysql --host=%s --port=%d --user=%s --ssl-mode=VERIFY_IDENTITY", conn_host(t),
-                conn_port(t), t->user);
-        if (t->ca_bundle)
-            fprintf(f, " --ssl-ca=%s", t->ca_bundle);
-        fprintf(f, " --enable-cleartext-plugin --password%s%s\n", t->name ? " " : "",
-                t->name ? t->name : "");
-    }
+    return t->connect_host && strcmp(t->connect_host, t->host) != 0;
 }
 
-static void print_connect_line(FILE *f, const struct mt_target *t)
+/* The numeric address of the tunnel end, for psql's hostaddr= (certificate checked against the
+ * real host name). NULL without a tunnel or when the name does not resolve. */
+const char *mt_db_tunnel_addr(const struct mt_target *t, char *buf, size_t n)
 {
-    if (t->env && t->database)
-        fprintf(f, "  mytools db connect -e %s -d %s\n", t->env, t->database);
-    else
-        fprintf(f, "  mytools db connect --host %s --port %d --user %s --region %s --engine %s\n",
-                t->host, t->port, t->user, t->region, t->engine);
+    struct addrinfo hints, *ai = NULL;
+    const char *r = NULL;
+    if (!tunnelled(t))
+        return NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(t->connect_host, NULL, &hints, &ai) == 0 && ai &&
+        getnameinfo(ai->ai_addr, ai->ai_addrlen, buf, (socklen_t)n, NULL, 0, NI_NUMERICHOST) == 0)
+        r = buf;
+    if (ai)
+        freeaddrinfo(ai);
+    return r;
+}
+
+/* A URL that carries the token: every part percent-encoded. */
+static int build_url(const struct mt_dbtoken *d, const char *hostaddr, struct mt_buf *u)
+{
+    const struct mt_target *t = &d->t;
+    const struct mt_engine *e = mt_engine_get(t->engine);
+    const char *dbname = t->name ? t->name : e->default_dbname;
+    int pg = e->proto == MT_PROTO_PG, q = 0;
+
+    u->secret = 1;
+    if (mt_buf_addf(u, "%s://", e->url_scheme) < 0 || mt_url_encode(u, t->user) < 0 ||
+        mt_buf_addc(u, ':') < 0 || mt_url_encode(u, d->token.p) < 0 || mt_buf_addc(u, '@') < 0 ||
+        mt_url_encode(u, pg && hostaddr ? t->host : conn_host(t)) < 0 ||
+        mt_buf_addf(u, ":%d", conn_port(t)) < 0)
+        return -1;
+    if (e->proto == MT_PROTO_REDIS)
+        return 0;
+    if (mt_buf_addc(u, '/') < 0 || (dbname && mt_url_encode(u, dbname) < 0))
+        return -1;
+#define QP(k, v) ((mt_buf_adds(u, q++ ? "&" k "=" : "?" k "=") < 0 || mt_url_encode(u, v) < 0) ? -1 : 0)
+    if (pg) {
+        if (QP("sslmode", "verify-full") < 0 ||
+            (t->ca_bundle && QP("sslrootcert", t->ca_bundle) < 0) ||
+            (!t->ca_bundle && e->public_ca && mt_system_ca_file() &&
+             QP("sslrootcert", mt_system_ca_file()) < 0) ||
+            (hostaddr && QP("hostaddr", hostaddr) < 0))
+            return -1;
+    } else if (QP("ssl-mode", tunnelled(t) ? "VERIFY_CA" : "VERIFY_IDENTITY") < 0 ||
+               (t->ca_bundle && QP("ssl-ca", t->ca_bundle) < 0))
+        return -1;
+#undef QP
+    return 0;
+}
+
+/* "mytools db connect" with every target option the user gave, each value shell-quoted. */
+static int connect_line(const struct mt_ctx *ctx, const struct mt_target *t, struct mt_buf *b)
+{
+    int i;
+    const struct mt_opt *o;
+    if (mt_buf_adds(b, "mytools") < 0 ||
+        (ctx->config_path && (mt_buf_adds(b, " --config ") < 0 || mt_shq(b, ctx->config_path) < 0)) ||
+        mt_buf_adds(b, " db connect") < 0 ||
+        (ctx->profile && (mt_buf_adds(b, " --profile ") < 0 || mt_shq(b, ctx->profile) < 0)) ||
+        (ctx->region && (mt_buf_adds(b, " --region ") < 0 || mt_shq(b, ctx->region) < 0)))
+        return -1;
+    for (i = 0; i < ctx->args.nitems; i++) {
+        const struct mt_arg_item *it = &ctx->args.items[i];
+        struct mt_arg_item canon;
+        if (it->id == DB_OPT_FORMAT || it->id == DB_OPT_CLIPBOARD || it->id == DB_OPT_NO_CLIPBOARD)
+            continue;
+        for (o = ctx->cmd->opts; o->id; o++)
+            if (o->id == it->id)
+                break;
+        if (!o->id)
+            continue;
+        if (it->id == DB_OPT_ENV && t->env) { /* the canonical name, not the alias */
+            canon.id = it->id;
+            canon.value = t->env;
+            it = &canon;
+        }
+        if ((o->short_name ? mt_buf_addf(b, " -%c", o->short_name)
+                           : mt_buf_addf(b, " --%s", o->long_name)) < 0 ||
+            (o->arg && it->value && (mt_buf_addc(b, ' ') < 0 || mt_shq(b, it->value) < 0)))
+            return -1;
+    }
+    return 0;
+}
+
+/* The ready-to-run client command: the shell reads the token at a prompt that does not echo it
+ * into the client's password variable for this one command (a subshell), so it is in neither
+ * argv nor history, and MariaDB's 79-character password prompt is never used. */
+static int client_line(const struct mt_client *c, struct mt_buf *b)
+{
+    size_t i;
+    if (mt_buf_addf(b, "(printf 'token: ' >&2; IFS= read -rs %s; echo >&2; export %s; exec",
+                    c->pw_env[0], c->pw_env[0]) < 0)
+        return -1;
+    for (i = 0; i < c->argc; i++)
+        if (mt_buf_addc(b, ' ') < 0 || mt_shq(b, c->argv[i]) < 0)
+            return -1;
+    return mt_buf_addc(b, ')');
 }
 
 static int out_text(struct mt_ctx *ctx, struct mt_dbtoken *d, int clipboard)
 {
+    const struct mt_engine *e = mt_engine_get(d->t.engine);
     const char *backend = NULL;
     struct mt_err cerr = MT_ERR_INIT;
-    char when[64];
+    struct mt_client cl;
+    struct mt_buf line = MT_BUF_INIT;
+    char when[64], addr[64];
     long left = (long)(d->expires_at - d->now);
-    int copied = 0;
+    int copied = 0, rc = -1;
 
     if (clipboard) {
         if (mt_clipboard_copy(d->t.clipboard, d->token.p, d->token.len, &backend, &cerr) == 0)
@@ -238,11 +328,14 @@ static int out_text(struct mt_ctx *ctx, struct mt_dbtoken *d, int clipboard)
             return -1;
         }
     }
+    if (mt_client_build(e, &d->t, mt_db_tunnel_addr(&d->t, addr, sizeof(addr)), 0, &cl, &ctx->err) < 0)
+        return -1;
     fmt_local(d->expires_at, when, sizeof(when));
-    printf("RDS IAM token for %s@%s:%d", d->t.user, d->t.host, d->t.port);
+    printf("%s for %s@%s:%d", e->token_what, mt_tx(d->t.user), mt_tx(d->t.host), d->t.port);
     if (d->t.env)
-        printf(" (%s/%s)", d->t.env, d->t.database);
-    printf("\n  region %s, profile %s, engine %s\n", d->t.region, d->t.profile, d->t.engine);
+        printf(" (%s/%s)", mt_tx(d->t.env), mt_tx(d->t.database));
+    printf("\n  region %s, profile %s, engine %s\n", mt_tx(d->t.region), mt_tx(d->t.profile),
+           mt_tx(d->t.engine));
     printf("  expires %s (in %ld min)\n", when, (left + 59) / 60);
     if (d->creds_short)
         printf("  warning: the AWS credentials expire first; the token lasts only %ld min\n",
@@ -259,13 +352,43 @@ static int out_text(struct mt_ctx *ctx, struct mt_dbtoken *d, int clipboard)
             mt_warn(ctx, "%s", cerr.msg);
     } else {
         if (clipboard)
-            printf("  clipboard: %s; the token follows\n", cerr.msg);
+            printf("  clipboard: %s; the token follows\n", mt_tx(cerr.msg));
         printf("\n%s\n", d->token.p);
     }
-    printf("\nconnect (paste the token at the password prompt):\n");
-    print_client_command(stdout, &d->t);
-    print_connect_line(stdout, &d->t);
-    return 0;
+    if (cl.missing_ca) {
+        printf("\nno ca_bundle is set, and the server's certificate is signed by the RDS CA; get "
+               "the bundle:\n  mkdir -p ~/.mytools && curl -fsSo "
+               "~/.mytools/rds-global-bundle.pem %s\nthen set 'ca_bundle: "
+               "~/.mytools/rds-global-bundle.pem' in the config (defaults or this database)\n",
+               RDS_CA_URL);
+    }
+    if (!cl.missing_ca || cl.kind != MT_CL_PSQL) {
+        /* psql without a CA fails on a missing ~/.postgresql/root.crt: no command then */
+        if (client_line(&cl, &line) < 0)
+            goto nomem;
+        printf("\nconnect (type or paste the token at the prompt; it is not shown):\n  %s\n",
+               line.p);
+        if (cl.note[0])
+            printf("  note: %s\n", cl.note);
+    }
+    mt_buf_reset(&line);
+    if (connect_line(ctx, &d->t, &line) < 0)
+        goto nomem;
+    printf("%s  %s\n", cl.missing_ca && cl.kind == MT_CL_PSQL ? "\nconnect:\n" : "", line.p);
+    rc = 0;
+    goto out;
+nomem:
+    mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
+out:
+    mt_buf_release(&line);
+    mt_client_release(&cl);
+    return rc;
+}
+
+static int out_token(struct mt_ctx *ctx, struct mt_dbtoken *d)
+{
+    (void)ctx;
+    return printf("%s\n", d->token.p) < 0 ? -1 : 0;
 }
 
 static int out_json(struct mt_ctx *ctx, struct mt_dbtoken *d)
@@ -312,72 +435,105 @@ static int out_json(struct mt_ctx *ctx, struct mt_dbtoken *d)
     return 0;
 }
 
-static int out_env(struct mt_dbtoken *d)
+static int export_line(struct mt_buf *b, const char *name, const char *value)
+{
+    if (!value)
+        return 0;
+    return mt_buf_addf(b, "export %s=", name) < 0 || mt_shq_always(b, value) < 0 ||
+                   mt_buf_addc(b, '\n') < 0
+               ? -1
+               : 0;
+}
+
+static int out_env(struct mt_ctx *ctx, struct mt_dbtoken *d)
 {
     const struct mt_target *t = &d->t;
-    char port[16];
+    const struct mt_engine *e = mt_engine_get(t->engine);
+    struct mt_buf b = MT_BUF_INIT_SECRET, url = MT_BUF_INIT_SECRET;
+    char port[16], addr[64];
+    const char *hostaddr = mt_db_tunnel_addr(t, addr, sizeof(addr)), *dbname;
+    int ok;
+
     snprintf(port, sizeof(port), "%d", conn_port(t));
-    if (!strcmp(engine_family(t->engine), "postgres")) {
-        fputs("export PGHOST=", stdout);
-        shell_quote(stdout, conn_host(t));
-        fputs("\nexport PGPORT=", stdout);
-        shell_quote(stdout, port);
-        fputs("\nexport PGUSER=", stdout);
-        shell_quote(stdout, t->user);
-        fputs("\nexport PGPASSWORD=", stdout);
-        shell_quote(stdout, d->token.p);
-        fputs("\nexport PGSSLMODE='verify-full'\n", stdout);
-        if (t->name) {
-            fputs("export PGDATABASE=", stdout);
-            shell_quote(stdout, t->name);
-            fputc('\n', stdout);
-        }
-        if (t->ca_bundle) {
-            fputs("export PGSSLROOTCERT=", stdout);
-            shell_quote(stdout, t->ca_bundle);
-            fputc('\n', stdout);
-        }
-    } else {
-        fputs("export MYSQL_HOST=", stdout);
-        shell_quote(stdout, conn_host(t));
-        fputs("\nexport MYSQL_TCP_PORT=", stdout);
-        shell_quote(stdout, port);
-        fputs("\nexport MYSQL_PWD=", stdout);
-        shell_quote(stdout, d->token.p);
-        fputc('\n', stdout);
-    }
-    fputs("export MYTOOLS_DB_USER=", stdout);
-    shell_quote(stdout, t->user);
-    fputc('\n', stdout);
-    return 0;
+    dbname = t->name ? t->name : e->default_dbname;
+    if (e->proto == MT_PROTO_PG)
+        ok = !export_line(&b, "PGHOST", hostaddr ? t->host : conn_host(t)) &&
+             !export_line(&b, "PGHOSTADDR", hostaddr) && !export_line(&b, "PGPORT", port) &&
+             !export_line(&b, "PGUSER", t->user) && !export_line(&b, "PGPASSWORD", d->token.p) &&
+             !export_line(&b, "PGSSLMODE", "verify-full") &&
+             !export_line(&b, "PGDATABASE", dbname) &&
+             !export_line(&b, "PGSSLROOTCERT",
+                          t->ca_bundle ? t->ca_bundle
+                          : e->public_ca ? mt_system_ca_file() : NULL);
+    else if (e->proto == MT_PROTO_MYSQL)
+        ok = !export_line(&b, "MYSQL_HOST", conn_host(t)) &&
+             !export_line(&b, "MYSQL_TCP_PORT", port) &&
+             !export_line(&b, "MYSQL_PWD", d->token.p);
+    else
+        ok = !export_line(&b, "MYTOOLS_DB_HOST", conn_host(t)) &&
+             !export_line(&b, "MYTOOLS_DB_PORT", port) &&
+             !export_line(&b, "REDISCLI_AUTH", d->token.p) &&
+             !export_line(&b, "VALKEYCLI_AUTH", d->token.p);
+    ok = ok && !export_line(&b, "MYTOOLS_DB_USER", t->user) && !build_url(d, hostaddr, &url) &&
+         !export_line(&b, "DATABASE_URL", url.p);
+    if (ok)
+        fwrite(b.p, 1, b.len, stdout);
+    mt_buf_release(&b);
+    mt_buf_release(&url);
+    return ok ? 0 : mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
 }
+
+static int out_url(struct mt_ctx *ctx, struct mt_dbtoken *d)
+{
+    struct mt_buf url = MT_BUF_INIT_SECRET;
+    char addr[64];
+    int rc = build_url(d, mt_db_tunnel_addr(&d->t, addr, sizeof(addr)), &url);
+    if (rc == 0)
+        printf("%s\n", url.p);
+    mt_buf_release(&url);
+    return rc < 0 ? mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory") : 0;
+}
+
+static const struct {
+    const char *name;
+    int (*render)(struct mt_ctx *, struct mt_dbtoken *);
+} formats[] = {
+    {"text", NULL}, /* out_text: also decides the clipboard */
+    {"token", out_token},
+    {"json", out_json},
+    {"env", out_env},
+    {"url", out_url},
+};
+#define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
 static int run_token(struct mt_ctx *ctx)
 {
     struct mt_dbtoken d;
     const char *format = mt_args_get(&ctx->args, DB_OPT_FORMAT);
     int clipboard, rc = -1;
+    size_t fi;
 
     memset(&d, 0, sizeof(d));
     if (ctx->args.npos)
         return mt_err_set(&ctx->err, MT_E_USAGE, "unexpected argument '%s'", ctx->args.pos[0]);
     if (!format)
         format = ctx->stdout_tty ? "text" : "token";
-    if (strcmp(format, "text") && strcmp(format, "token") && strcmp(format, "json") &&
-        strcmp(format, "env"))
+    for (fi = 0; fi < NFORMATS && strcmp(format, formats[fi].name); fi++)
+        ;
+    if (fi == NFORMATS)
         return mt_err_set(&ctx->err, MT_E_USAGE,
-                          "invalid value '%s' for --format: expected text, token, json or env",
+                          "invalid value '%s' for --format: expected text, token, json, env or url",
                           format);
     if (mt_args_has(&ctx->args, DB_OPT_CLIPBOARD) && mt_args_has(&ctx->args, DB_OPT_NO_CLIPBOARD))
         return mt_err_set(&ctx->err, MT_E_USAGE, "--clipboard and --no-clipboard exclude each other");
     if (mt_db_prepare(ctx, &d) < 0)
         goto out;
-    clipboard = !strcmp(format, "text") ? !mt_args_has(&ctx->args, DB_OPT_NO_CLIPBOARD)
+    clipboard = !formats[fi].render ? !mt_args_has(&ctx->args, DB_OPT_NO_CLIPBOARD)
                                          : mt_args_has(&ctx->args, DB_OPT_CLIPBOARD);
     if (clipboard && d.t.clipboard && !strcmp(d.t.clipboard, "off") &&
         !mt_args_has(&ctx->args, DB_OPT_CLIPBOARD))
         clipboard = 0;
-    if (strcmp(format, "text") && clipboard) {
+    if (formats[fi].render && clipboard) {
         const char *backend;
         if (mt_clipboard_copy(d.t.clipboard, d.token.p, d.token.len, &backend, &ctx->err) < 0)
             goto out;
@@ -388,17 +544,10 @@ static int run_token(struct mt_ctx *ctx)
                 mt_warn(ctx, "%s", cerr.msg);
         }
     }
-    if (d.creds_short && strcmp(format, "text"))
+    if (d.creds_short && formats[fi].render)
         mt_warn(ctx, "the AWS credentials expire in %ld min: the token lasts only that long",
                 (long)(d.expires_at - d.now + 59) / 60);
-    if (!strcmp(format, "text"))
-        rc = out_text(ctx, &d, clipboard);
-    else if (!strcmp(format, "token"))
-        rc = printf("%s\n", d.token.p) < 0 ? -1 : 0;
-    else if (!strcmp(format, "json"))
-        rc = out_json(ctx, &d);
-    else
-        rc = out_env(&d);
+    rc = formats[fi].render ? formats[fi].render(ctx, &d) : out_text(ctx, &d, clipboard);
     fflush(stdout);
 out:
     mt_dbtoken_release(&d);
@@ -468,9 +617,9 @@ static int run_list(struct mt_ctx *ctx)
                 cJSON_AddItemToArray(jal, cJSON_CreateString(e->aliases[k]));
             jdbs = cJSON_AddArrayToObject(je, "databases");
         } else {
-            printf("%s", e->name);
+            printf("%s", mt_tx(e->name));
             for (k = 0; k < e->naliases; k++)
-                printf("%s%s", k ? ", " : " (aliases: ", e->aliases[k]);
+                printf("%s%s", k ? ", " : " (aliases: ", mt_tx(e->aliases[k]));
             printf("%s\n", e->naliases ? ")" : "");
         }
         for (j = 0; j < e->ndbs; j++) {
@@ -491,12 +640,12 @@ static int run_list(struct mt_ctx *ctx)
                 ADDS("profile", t.profile);
                 ADDS("region", t.region);
                 ADDS("dbname", t.name);
+                ADDS("cache_name", t.cache_name);
 #undef ADDS
             } else {
-                printf("  %-20s %s:%d  %s  user %s  profile %s  region %s\n", e->dbs[j].name,
-                       t.host ? t.host : "?", t.port, t.engine ? t.engine : "?",
-                       t.user ? t.user : "?", t.profile ? t.profile : "?",
-                       t.region ? t.region : "?");
+                printf("  %-20s %s:%d  %s  user %s  profile %s  region %s\n",
+                       mt_tx(e->dbs[j].name), mt_tx(t.host), t.port, mt_tx(t.engine),
+                       mt_tx(t.user), mt_tx(t.profile), mt_tx(t.region));
             }
             mt_target_release(&t);
         }
@@ -519,148 +668,34 @@ out:
 
 /* ---- db connect ---- */
 
-static char *which(const char *prog)
-{
-    const char *path = getenv("PATH");
-    if (!path || !*path)
-        path = "/usr/bin:/bin";
-    while (*path) {
-        size_t n = strcspn(path, ":");
-        if (n) {
-            char *p = malloc(n + strlen(prog) + 2);
-            if (!p)
-                return NULL;
-            memcpy(p, path, n);
-            p[n] = '/';
-            memcpy(p + n + 1, prog, strlen(prog) + 1);
-            if (access(p, X_OK) == 0)
-                return p;
-            free(p);
-        }
-        path += n;
-        if (*path == ':')
-            path++;
-    }
-    return NULL;
-}
-
-/* Is the client found under this name really MariaDB's (Debian's mysql is a link to it)? */
-static int is_mariadb_client(const char *path)
-{
-    char real[PATH_MAX];
-    const char *b;
-    if (!realpath(path, real))
-        return 0;
-    b = strrchr(real, '/');
-    return strstr(b ? b : real, "mariadb") != NULL;
-}
-
-void mt_db_client_release(struct mt_db_client *c)
-{
-    free(c->argv);
-    free(c->client);
-    free(c->conninfo);
-    memset(c, 0, sizeof(*c));
-}
-
-int mt_db_client_build(struct mt_ctx *ctx, const struct mt_dbtoken *d, struct mt_db_client *cl)
-{
-    const char *fam;
-    int n = 0;
-
-    memset(cl, 0, sizeof(*cl));
-    fam = engine_family(d->t.engine);
-    if (!strcmp(fam, "postgres")) {
-        cl->client = which("psql");
-    } else if (!strcmp(d->t.engine, "mariadb")) {
-        cl->client = which("mariadb");
-        if (!cl->client)
-            cl->client = which("mysql");
-    } else {
-        cl->client = which("mysql");
-        if (!cl->client)
-            cl->client = which("mariadb");
-    }
-    if (!cl->client)
-        return mt_err_set(&ctx->err, MT_E_IO, "no %s client found in PATH",
-                          !strcmp(fam, "postgres") ? "psql" : "mysql/mariadb");
-    cl->argv = calloc((size_t)ctx->args.npos + 16, sizeof(char *));
-    if (!cl->argv)
-        goto nomem;
-    snprintf(cl->port, sizeof(cl->port), "%d", conn_port(&d->t));
-    cl->argv[n++] = cl->client;
-    if (!strcmp(fam, "postgres")) {
-        struct mt_buf ci = MT_BUF_INIT;
-        if (mt_buf_addf(&ci, "host=%s port=%s user=%s sslmode=verify-full", conn_host(&d->t),
-                        cl->port, d->t.user) < 0 ||
-            (d->t.name && mt_buf_addf(&ci, " dbname=%s", d->t.name) < 0) ||
-            (d->t.ca_bundle && mt_buf_addf(&ci, " sslrootcert=%s", d->t.ca_bundle) < 0)) {
-            mt_buf_release(&ci);
-            goto nomem;
-        }
-        cl->conninfo = mt_buf_detach(&ci);
-        cl->argv[n++] = cl->conninfo;
-        cl->secret_env = "PGPASSWORD";
-    } else {
-        static char ssl_req[] = "--ssl-mode=VERIFY_IDENTITY", cleartext[] =
-                                                                   "--enable-cleartext-plugin",
-                    mssl[] = "--ssl", mverify[] = "--ssl-verify-server-cert";
-        cl->argv[n++] = (char *)"--host";
-        cl->argv[n++] = (char *)conn_host(&d->t);
-        cl->argv[n++] = (char *)"--port";
-        cl->argv[n++] = cl->port;
-        cl->argv[n++] = (char *)"--user";
-        cl->argv[n++] = d->t.user;
-        if (is_mariadb_client(cl->client)) {
-            cl->argv[n++] = mssl;
-            cl->argv[n++] = mverify;
-        } else {
-            cl->argv[n++] = ssl_req;
-            cl->argv[n++] = cleartext;
-        }
-        if (d->t.ca_bundle) {
-            size_t len = strlen(d->t.ca_bundle) + 10;
-            cl->conninfo = malloc(len);
-            if (!cl->conninfo)
-                goto nomem;
-            snprintf(cl->conninfo, len, "--ssl-ca=%s", d->t.ca_bundle);
-            cl->argv[n++] = cl->conninfo;
-        }
-        if (d->t.name)
-            cl->argv[n++] = d->t.name;
-        /* MYSQL_PWD: read by the mysql and mariadb clients; never in argv */
-        cl->secret_env = "MYSQL_PWD";
-    }
-    cl->argc = n;
-    return 0;
-nomem:
-    mt_db_client_release(cl);
-    return mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
-}
-
 static int run_connect(struct mt_ctx *ctx)
 {
     struct mt_dbtoken d;
-    struct mt_db_client cl;
+    struct mt_client cl;
+    char addr[64];
     int i;
 
     memset(&d, 0, sizeof(d));
     memset(&cl, 0, sizeof(cl));
-    if (mt_db_prepare(ctx, &d) < 0 || mt_db_client_build(ctx, &d, &cl) < 0)
+    if (mt_db_prepare(ctx, &d) < 0)
         goto out;
-    if (setenv(cl.secret_env, d.token.p, 1) < 0) {
-        mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
+    if (mt_client_build(mt_engine_get(d.t.engine), &d.t, mt_db_tunnel_addr(&d.t, addr, sizeof(addr)),
+                        1, &cl, &ctx->err) < 0 ||
+        mt_client_add_args(&cl, ctx->args.pos, ctx->args.npos, &ctx->err) < 0) /* the user's */
         goto out;
-    }
-    for (i = 0; i < ctx->args.npos; i++)
-        cl.argv[cl.argc++] = ctx->args.pos[i];
-    cl.argv[cl.argc] = NULL;
-    mt_debug(ctx, "exec %s (token in the environment)", cl.client);
+    for (i = 0; i < 2 && cl.pw_env[i]; i++)
+        if (setenv(cl.pw_env[i], d.token.p, 1) < 0) {
+            mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
+            goto out;
+        }
+    mt_debug(ctx, "exec %s (token in %s)", cl.path, cl.pw_env[0]);
+    if (cl.note[0])
+        mt_info(ctx, "%s", cl.note);
     fflush(stdout);
-    execv(cl.client, cl.argv);
-    mt_err_sys(&ctx->err, MT_E_IO, errno, "cannot run '%s'", cl.client);
+    execv(cl.path, cl.argv);
+    mt_err_sys(&ctx->err, MT_E_IO, errno, "cannot run '%s'", cl.path);
 out:
-    mt_db_client_release(&cl);
+    mt_client_release(&cl);
     mt_dbtoken_release(&d);
     return -1;
 }
@@ -669,8 +704,8 @@ out:
 
 static const struct mt_opt token_opts[] = {
     DB_TARGET_OPTS,
-    {DB_OPT_FORMAT, 0, "format", "text|token|json|env",
-     "text (terminal default), token (pipe default), json or env", 0},
+    {DB_OPT_FORMAT, 0, "format", "text|token|json|env|url",
+     "text (terminal default), token (pipe default), json, env or url", 0},
     {DB_OPT_CLIPBOARD, 0, "clipboard", NULL, "copy the token to the clipboard (any format)", 0},
     {DB_OPT_NO_CLIPBOARD, 0, "no-clipboard", NULL, "do not touch the clipboard; print the token",
      0},
@@ -678,14 +713,18 @@ static const struct mt_opt token_opts[] = {
 };
 
 static const char *const token_usage[] = {
-    "[-e ENV -d DB | --host H --user U [--port P]] [--format text|token|json|env]",
-    "[--clipboard|--no-clipboard] [--region R] [--profile P] [--engine E]", NULL};
+    "[-e ENV -d DB | --host H --user U [--port P]] [--format text|token|json|env|url]",
+    "[--clipboard|--no-clipboard] [--region R] [--profile P] [--engine E]",
+    "[--cache-name N] [--serverless] [--admin] [--expires-in S]", NULL};
 
 const struct mt_cmd mt_cmd_db_token = {
-    "db token", "db-token", "print or copy a 15-minute RDS IAM authentication token",
+    "db token", "db-token",
+    "print or copy an IAM database token (RDS, Aurora DSQL, ElastiCache, MemoryDB)",
     token_usage, token_opts, run_token,
-    "Signs an RDS IAM token (SigV4 query presign for rds-db, Action=connect, 900 s) with the\n"
-    "AWS credentials of the database's profile. On a terminal the token goes to the clipboard\n"
+    "Signs an RDS IAM token (SigV4 query presign for rds-db, Action=connect, 900 s), an Aurora\n"
+    "DSQL token (dsql, DbConnect or DbConnectAdmin, --expires-in) or an ElastiCache/MemoryDB\n"
+    "token (Action=connect&User=..., signed for --cache-name) with the AWS credentials of the\n"
+    "database's profile. On a terminal the token goes to the clipboard\n"
     "and a ready-to-run client command is printed; in a pipe only the token is printed.",
 };
 
@@ -706,8 +745,10 @@ static const char *const connect_usage[] = {
     "-e ENV -d DB [--region R] [--profile P] [-- CLIENT-ARGS...]", NULL};
 
 const struct mt_cmd mt_cmd_db_connect = {
-    "db connect", "db-connect", "run mysql, mariadb or psql with a fresh token", connect_usage,
+    "db connect", "db-connect",
+    "run mysql, mariadb, psql, valkey-cli or redis-cli with a fresh token", connect_usage,
     connect_opts, run_connect,
     "Runs the first client found for the engine with host, port, user, database and TLS\n"
-    "verification set, passing the token in MYSQL_PWD or PGPASSWORD (never in argv).",
+    "verification set, passing the token in MYSQL_PWD, PGPASSWORD or REDISCLI_AUTH (never in\n"
+    "argv).",
 };

@@ -26,6 +26,7 @@
 #include <cjson/cJSON.h>
 
 #include "cmd/aws.h"
+#include "cmd/dbclient.h"
 #include "cmd/dbcommon.h"
 #include "common/awserr.h"
 #include "common/dbprobe.h"
@@ -103,15 +104,17 @@ static void set_fix(struct check *c, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The wire family of an engine, from the engine table (cmd/dbclient.h). */
 static const char *family_of(const char *engine)
 {
-    if (!engine)
-        return "mysql";
-    if (!strcmp(engine, "postgres") || !strcmp(engine, "dsql"))
+    switch (mt_engine_get(engine)->proto) {
+    case MT_PROTO_PG:
         return "postgres";
-    if (!strcmp(engine, "elasticache") || !strcmp(engine, "memorydb"))
+    case MT_PROTO_REDIS:
         return "tls";
-    return "mysql";
+    default:
+        return "mysql";
+    }
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -295,6 +298,7 @@ static int describe_client(struct doctor *dr, const char *service, const char *r
     kc->secret_access_key = a->creds.secret_access_key;
     kc->session_token = a->creds.session_token;
     kc->ca_bundle = a->ca_bundle;
+    kc->clock_skew = &a->clock_skew; /* the run's signing clock offset (as cmd_kms.c) */
     return 0;
 }
 
@@ -692,31 +696,41 @@ static void first_line(const char *s, char *out, size_t n)
 
 static void check_login(struct doctor *dr)
 {
-    struct mt_db_client cl;
-    char buf[4096], line[LINE];
+    struct mt_client cl;
+    char buf[4096], line[LINE], addr[64];
     int pfd[2] = {-1, -1}, status = 0;
     size_t got = 0;
     pid_t pid;
     struct check *c;
     const char *query[3];
+    struct mt_err e;
 
     memset(&cl, 0, sizeof(cl));
     if (!dr->creds_ok) {
         add(dr, "login", ST_SKIP, NULL, "needs working credentials");
         return;
     }
-    if (mt_db_sign(dr->ctx, &dr->d) < 0 || mt_db_client_build(dr->ctx, &dr->d, &cl) < 0) {
+    mt_err_clear(&e);
+    if (mt_db_sign(dr->ctx, &dr->d) < 0) {
         add(dr, "login", ST_SKIP, NULL, "%s", dr->ctx->err.msg);
         mt_err_clear(&dr->ctx->err);
+        goto out;
+    }
+    /* the client command exactly as db connect builds it */
+    if (mt_client_build(mt_engine_get(dr->d.t.engine), &dr->d.t,
+                        mt_db_tunnel_addr(&dr->d.t, addr, sizeof(addr)), 1, &cl, &e) < 0) {
+        add(dr, "login", ST_SKIP, NULL, "%s", e.msg);
         goto out;
     }
     if (!strcmp(dr->family, "postgres")) {
         query[0] = "--no-psqlrc";
         query[1] = "--command=SELECT 1";
         query[2] = NULL;
-    } else {
+    } else if (!strcmp(dr->family, "mysql")) {
         query[0] = "--execute=SELECT 1";
         query[1] = NULL;
+    } else {
+        query[0] = NULL; /* valkey-cli / redis-cli: PING after the options */
     }
     if (pipe(pfd) < 0) {
         add(dr, "login", ST_SKIP, NULL, "pipe: %s", strerror(errno));
@@ -731,8 +745,8 @@ static void check_login(struct doctor *dr)
     }
     if (pid == 0) {
         int fd = open("/dev/null", O_RDWR);
-        char **argv = calloc((size_t)cl.argc + 4, sizeof(char *));
-        int i, n = 0;
+        char **argv = calloc(cl.argc + 5, sizeof(char *));
+        size_t i, n = 0;
         if (!argv || fd < 0)
             _exit(127);
         /* options before the database name: mysql takes a positional db last */
@@ -741,15 +755,18 @@ static void check_login(struct doctor *dr)
             argv[n++] = (char *)query[i];
         for (i = 1; i < cl.argc; i++)
             argv[n++] = cl.argv[i];
+        if (!query[0])
+            argv[n++] = (char *)"PING";
         argv[n] = NULL;
         dup2(fd, 0);
         dup2(fd, 1);
         dup2(pfd[1], 2);
         close(pfd[0]);
         close(pfd[1]);
-        if (setenv(cl.secret_env, dr->d.token.p, 1) < 0)
-            _exit(127);
-        execv(argv[0], argv);
+        for (i = 0; i < 2 && cl.pw_env[i]; i++)
+            if (setenv(cl.pw_env[i], dr->d.token.p, 1) < 0)
+                _exit(127);
+        execv(cl.path, argv);
         _exit(127);
     }
     close(pfd[1]);
@@ -772,16 +789,20 @@ static void check_login(struct doctor *dr)
         snprintf(buf, sizeof(buf), "(client output withheld: it contained the token)");
     first_line(buf, line, sizeof(line));
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-        add(dr, "login", ST_OK, NULL, "%s logged in as %s and ran SELECT 1", cl.argv[0],
-            dr->d.t.user);
+        add(dr, "login", ST_OK, NULL, "%s logged in as %s and ran %s", cl.prog, dr->d.t.user,
+            query[0] ? "SELECT 1" : "PING");
     } else if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !got) {
-        add(dr, "login", ST_SKIP, NULL, "cannot run %s", cl.argv[0]);
+        add(dr, "login", ST_SKIP, NULL, "cannot run %s", cl.path);
     } else {
         c = add(dr, "login", ST_FAIL, NULL, "the server said: %s", line[0] ? line : "(nothing)");
         if (!strcmp(dr->family, "postgres"))
             set_fix(c, "the PostgreSQL user needs the rds_iam role: GRANT rds_iam TO \"%s\"; "
                        "and the identity rds-db:connect on %s",
                     dr->d.t.user, dr->policy_arn[0] ? dr->policy_arn : "the user's resource");
+        else if (!strcmp(dr->family, "tls"))
+            set_fix(c, "the cache user '%s' must have IAM authentication (user id = user name) "
+                       "and the identity elasticache:Connect / memorydb:Connect on it",
+                    dr->d.t.user);
         else
             set_fix(c, "the MySQL user must use the AWS plugin: CREATE USER '%s' IDENTIFIED WITH "
                        "AWSAuthenticationPlugin AS 'RDS' (MariaDB: IDENTIFIED VIA "
@@ -794,7 +815,7 @@ out:
         close(pfd[0]);
     if (pfd[1] >= 0)
         close(pfd[1]);
-    mt_db_client_release(&cl);
+    mt_client_release(&cl);
 }
 
 /* ---- output ---- */

@@ -137,6 +137,7 @@ static int open_kms(struct mt_ctx *ctx, struct kms_run *r)
     r->client.secret_access_key = r->aws.creds.secret_access_key;
     r->client.session_token = r->aws.creds.session_token;
     r->client.ca_bundle = r->aws.ca_bundle;
+    r->client.clock_skew = &r->aws.clock_skew;
     return 0;
 }
 

@@ -435,6 +435,7 @@ static void client_init(struct mt_kms_client *c, struct remote *r, const char *u
     c->secret_access_key = r->aws.creds.secret_access_key;
     c->session_token = r->aws.creds.session_token;
     c->ca_bundle = r->aws.ca_bundle;
+    c->clock_skew = &r->aws.clock_skew;
 }
 
 /* Keys first (usage errors before anything is read), then the config, the AWS profile, region,

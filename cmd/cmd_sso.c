@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "cmd/aws.h"
+#include "cmd/out.h"
 #include "common/file.h"
 #include "common/timeutil.h"
 #include "config/aws_ini.h"
@@ -176,43 +177,22 @@ static struct status_entry *add_entry(struct status_entry **v, size_t *n, const 
     return e;
 }
 
-/* sso-session sections nobody references: found by their headers in the file text. */
+/* sso-session sections nobody references, through the INI parser (so [sso-session "a b"] and
+ * every other spelling it accepts count). */
 static int scan_sessions(struct mt_aws *a, struct status_entry **v, size_t *n)
 {
-    struct mt_buf text = MT_BUF_INIT;
-    struct mt_err ignored = MT_ERR_INIT;
-    char *line, *save = NULL;
+    size_t i;
 
-    if (mt_file_read(a->config_path, 1 << 22, &text, &ignored) < 0)
-        return 0;
-    for (line = strtok_r(text.p, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char *s = line, *e;
-        const struct mt_ini_section *sec;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        if (*s != '[' || !(e = strchr(s, ']')))
+    for (i = 0; i < mt_ini_section_count(a->config); i++) {
+        const struct mt_ini_section *s = mt_ini_section_at(a->config, i), *sec;
+        if (strcmp(mt_ini_section_type(s), "sso-session") || !*mt_ini_section_name(s))
             continue;
-        *e = 0;
-        s++;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        if (strncmp(s, "sso-session", 11) || (s[11] != ' ' && s[11] != '\t'))
-            continue;
-        s += 11;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-            *--e = 0;
-        sec = *s ? mt_ini_section(a->config, "sso-session", s) : NULL;
-        if (sec &&
-            !add_entry(v, n, mt_ini_section_name(sec),
-                       nonempty(mt_ini_get(sec, "sso_start_url")),
-                       nonempty(mt_ini_get(sec, "sso_region")))) {
-            mt_buf_release(&text);
+        sec = mt_ini_section(a->config, "sso-session", mt_ini_section_name(s));
+        if (sec && !add_entry(v, n, mt_ini_section_name(sec),
+                              nonempty(mt_ini_get(sec, "sso_start_url")),
+                              nonempty(mt_ini_get(sec, "sso_region"))))
             return -1;
-        }
     }
-    mt_buf_release(&text);
     return 0;
 }
 
@@ -300,7 +280,7 @@ static int run_status(struct mt_ctx *ctx)
         if (!jroot || !jarr)
             goto nomem;
     } else if (!n) {
-        printf("no SSO sessions or legacy SSO profiles in %s\n", a.config_path);
+        printf("no SSO sessions or legacy SSO profiles in %s\n", mt_tx(a.config_path));
     }
     for (i = 0; i < n; i++) {
         struct status_entry *e = &v[i];
@@ -342,11 +322,11 @@ static int run_status(struct mt_ctx *ctx)
                 goto nomem_t;
         } else {
             if (e->session)
-                printf("sso-session %s\n", e->session);
+                printf("sso-session %s\n", mt_tx(e->session));
             else
                 printf("legacy SSO start URL\n");
-            printf("  start URL:    %s\n", e->start_url ? e->start_url : "(not set)");
-            printf("  region:       %s\n", e->region ? e->region : "(not set)");
+            printf("  start URL:    %s\n", e->start_url ? mt_tx(e->start_url) : "(not set)");
+            printf("  region:       %s\n", e->region ? mt_tx(e->region) : "(not set)");
             if (have)
                 fmt_when(t.expires_at, now, when, sizeof(when));
             printf("  token:        %s\n", have ? when : "none (run 'mytools sso login')");
@@ -390,8 +370,8 @@ static int run_status(struct mt_ctx *ctx)
             } else {
                 if (r->expires)
                     fmt_when(r->expires, now, when, sizeof(when));
-                printf("  profile %s (%s %s): role credentials %s\n", r->profile,
-                       r->account ? r->account : "?", r->role ? r->role : "?",
+                printf("  profile %s (%s %s): role credentials %s\n", mt_tx(r->profile),
+                       r->account ? mt_tx(r->account) : "?", r->role ? mt_tx(r->role) : "?",
                        r->expires ? when : "not cached");
             }
         }

@@ -22,7 +22,11 @@ enum { /* option ids shared by db token and db connect */
     DB_OPT_CONNECT_PORT,
     DB_OPT_FORMAT,
     DB_OPT_CLIPBOARD,
-    DB_OPT_NO_CLIPBOARD
+    DB_OPT_NO_CLIPBOARD,
+    DB_OPT_CACHE_NAME,
+    DB_OPT_SERVERLESS,
+    DB_OPT_ADMIN,
+    DB_OPT_EXPIRES_IN
 };
 
 struct mt_dbtoken {
@@ -44,8 +48,14 @@ struct mt_dbtoken {
          0},                                                                                      \
         {DB_OPT_PORT, 0, "port", "PORT", "database port (default from the engine)", 0},           \
         {DB_OPT_USER, 0, "user", "USER", "database user for IAM authentication", 0},              \
-        {DB_OPT_ENGINE, 0, "engine", "mysql|mariadb|postgres", "the database engine",             \
+        {DB_OPT_ENGINE, 0, "engine", "mysql|mariadb|postgres|dsql|elasticache|memorydb",          \
+         "the database engine (aliases: valkey, redis, aurora-mysql, pg ...)",                    \
          MT_OPT_VALUES_OPEN},                                                                     \
+        {DB_OPT_CACHE_NAME, 0, "cache-name", "NAME",                                              \
+         "ElastiCache/MemoryDB: replication group, serverless cache or cluster name", 0},         \
+        {DB_OPT_SERVERLESS, 0, "serverless", NULL, "ElastiCache: a serverless cache", 0},         \
+        {DB_OPT_ADMIN, 0, "admin", NULL, "DSQL: sign DbConnectAdmin (implied by user admin)", 0}, \
+        {DB_OPT_EXPIRES_IN, 0, "expires-in", "S", "DSQL: token lifetime 1-604800 s (900)", 0},   \
         {DB_OPT_CONNECT_HOST, 0, "connect-host", "HOST",                                          \
          "where clients connect (tunnel); the token is still signed for --host", 0},              \
         {DB_OPT_CONNECT_PORT, 0, "connect-port", "PORT", "port clients connect to (tunnel)", 0}
@@ -59,19 +69,9 @@ int mt_db_resolve(struct mt_ctx *ctx, struct mt_dbtoken *d);
 /* Gets credentials for the resolved target and signs its token into d->token. */
 int mt_db_sign(struct mt_ctx *ctx, struct mt_dbtoken *d);
 void mt_dbtoken_release(struct mt_dbtoken *d);
+/* The numeric address of the tunnel end (connect_host) for psql's hostaddr=, or NULL without a
+ * tunnel or when it does not resolve. */
+const char *mt_db_tunnel_addr(const struct mt_target *t, char *buf, size_t n);
 
-/* The engine's client command as db connect runs it (first client found in PATH; host, port,
- * user, database and verified TLS set; never the token). argv has room for the caller's extra
- * arguments (ctx->args.npos + 16 slots in all) and is NULL-terminated only by the caller;
- * secret_env names the variable the token goes in (PGPASSWORD or MYSQL_PWD). */
-struct mt_db_client {
-    char **argv;
-    int argc;
-    const char *secret_env;
-    char *client, *conninfo;
-    char port[16];
-};
-int mt_db_client_build(struct mt_ctx *ctx, const struct mt_dbtoken *d, struct mt_db_client *out);
-void mt_db_client_release(struct mt_db_client *c);
 
 #endif

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "common/mem.h"
+#include "common/timeutil.h"
 
 /* ---- small helpers ---------------------------------------------------------------------------- */
 
@@ -382,4 +383,27 @@ char *mt_aws_xml_dup(const char *xml, size_t len, const char *tag)
         return NULL;
     }
     return out;
+}
+
+int mt_aws_skew_retry(const struct mt_err *err, const char *date, long local_now, long *skew)
+{
+    static const char *const codes[] = {"SignatureDoesNotMatch", "RequestTimeTooSkewed",
+                                        "InvalidSignatureException", "AuthFailure",
+                                        "RequestExpired"};
+    time_t server;
+    long off;
+    size_t i;
+
+    if (!err || !skew || !date || mt_time_parse_http_date(date, &server) < 0)
+        return 0;
+    for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+        if (!strcmp(err->aws_type, codes[i]))
+            break;
+    if (i == sizeof(codes) / sizeof(codes[0]))
+        return 0;
+    off = (long)server - local_now;
+    if (labs(off - *skew) < 240)
+        return 0;
+    *skew = off;
+    return 1;
 }

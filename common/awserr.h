@@ -43,6 +43,13 @@ enum mt_errc mt_aws_error_class(const char *code, long status);
  * (size n), sanitised. */
 void mt_aws_clean_code(const char *raw, char *out, size_t n);
 
+/* Clock-skew correction (aws-wire.md 4.2), the one rule for every signed client: after a failed
+ * call whose error (aws_type) is SignatureDoesNotMatch, RequestTimeTooSkewed,
+ * InvalidSignatureException, AuthFailure or RequestExpired, and whose response Date header
+ * (date, RFC 7231) is more than 4 minutes from local_now + *skew, sets *skew to the server's
+ * offset and returns 1: sign again once with mt_clock_now() + *skew. Otherwise 0. */
+int mt_aws_skew_retry(const struct mt_err *err, const char *date, long local_now, long *skew);
+
 /* Tolerant XML text extraction: the text of the first <tag>...</tag> (namespace prefixes allowed,
  * attributes skipped, entities &amp; &lt; &gt; &quot; &apos; and numeric ASCII references
  * decoded) into out (size n, truncated). Returns 0 if found, else -1. Not a validating parser. */

@@ -1,4 +1,5 @@
 #include "common/err.h"
+#include "common/term.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -99,12 +100,22 @@ int mt_err_exit_code(const struct mt_err *err)
 
 void mt_err_sanitize(char *dst, size_t dstsz, const char *src, size_t srclen)
 {
-    size_t i, j = 0;
+    size_t i = 0, j = 0, len;
+    int bad;
     if (!dstsz)
         return;
-    for (i = 0; i < srclen && src[i] && j + 1 < dstsz; i++) {
-        unsigned char c = (unsigned char)src[i];
-        dst[j++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    srclen = strnlen(src, srclen);
+    while (i < srclen) {
+        len = mt_term_unit(src + i, srclen - i, &bad); /* the rule shared with stdout */
+        if (j + (bad ? 1 : len) >= dstsz)
+            break; /* never half a character */
+        if (bad)
+            dst[j++] = '?';
+        else {
+            memcpy(dst + j, src + i, len);
+            j += len;
+        }
+        i += len;
     }
     dst[j] = '\0';
 }

@@ -55,7 +55,8 @@ void mt_err_prefix(struct mt_err *err, const char *fmt, ...) MT_PRINTF(2, 3);
 void mt_err_clear(struct mt_err *err);
 /* The process exit code for err (contract section 6): 0, 1, 2, 3 or 4. */
 int mt_err_exit_code(const struct mt_err *err);
-/* Copies src into dst (size dstsz), replacing control characters with '?' (server text). */
+/* Copies src into dst (size dstsz), replacing each unsafe unit (control characters, C1 controls,
+ * bytes that are not UTF-8: common/term.h) with '?' (server text, stderr). */
 void mt_err_sanitize(char *dst, size_t dstsz, const char *src, size_t srclen);
 
 #endif

@@ -631,6 +631,16 @@ const char *mt_ini_profile_name(const struct mt_ini *ini, size_t i)
     return ini && i < ini->nprofiles ? ini->profiles[i] : NULL;
 }
 
+size_t mt_ini_section_count(const struct mt_ini *ini)
+{
+    return ini ? ini->nsecs : 0;
+}
+
+const struct mt_ini_section *mt_ini_section_at(const struct mt_ini *ini, size_t i)
+{
+    return ini && i < ini->nsecs ? ini->secs[i] : NULL;
+}
+
 int mt_ini_entry(const struct mt_ini_section *s, size_t i, const char **key, const char **value)
 {
     if (!s || i >= s->n)

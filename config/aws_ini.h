@@ -52,6 +52,10 @@ const char *mt_ini_section_name(const struct mt_ini_section *s);
  * form is present): for (i = 0; i < mt_ini_profile_count(ini); i++) mt_ini_profile_name(ini, i) */
 size_t mt_ini_profile_count(const struct mt_ini *ini);
 const char *mt_ini_profile_name(const struct mt_ini *ini, size_t i);
+/* Iteration over every section in file order (duplicates included; look a name up with
+ * mt_ini_section for the merged one): NULL past the end. */
+size_t mt_ini_section_count(const struct mt_ini *ini);
+const struct mt_ini_section *mt_ini_section_at(const struct mt_ini *ini, size_t i);
 /* Iteration over the keys of a section in file order: returns 0 and sets *key / *value
  * (value "" for a sub-key opener), or -1 past the end. */
 int mt_ini_entry(const struct mt_ini_section *s, size_t i, const char **key, const char **value);

@@ -27,8 +27,8 @@
  *   warning:  i32 line, i32 col, str msg
  *   settings: u16 mask (bit i < 9: string i of region, profile, engine, ca_bundle, clipboard,
  *             user, host, name, connect_host is set; bits 9, 10, 11: port, connect_port,
- *             clipboard_clear are set), the set strings, the set integers (i32), i32 line,
- *             i32 col
+ *             clipboard_clear are set; bit 12: cache_name; bits 13, 14, 15: serverless,
+ *             admin, expires_in), the set strings, the set integers (i32), i32 line, i32 col
  *   str:      u32 offset into strtab, 0xFFFFFFFF for "not set"
  * The checksum is not cryptographic: it catches a torn or bit-flipped file (any change inside
  * one 8-byte word is always detected). Someone who can write the cache can also write the config
@@ -51,7 +51,7 @@
 #endif
 
 #define MAGIC "MTCFGC\r\n"
-#define FORMAT_VERSION 1u
+#define FORMAT_VERSION 2u
 #define HDR_LEN 96
 #define MAX_STAMP 1024
 #define MAX_PATH_LEN 65536
@@ -63,10 +63,13 @@
 #define MIN_DB (4 + 4 + 4 + MIN_SETTINGS)
 #define MIN_WARNING (4 + 4 + 4)
 
-enum { NSTR = 9, BIT_PORT = 9, BIT_CONNECT_PORT = 10, BIT_CLEAR = 11 };
-#define MASK_ALL 0x0FFFu
-/* host, name, connect_host, connect_port: database only (an error elsewhere in the parser) */
-#define MASK_DB_ONLY ((1u << 6) | (1u << 7) | (1u << 8) | (1u << BIT_CONNECT_PORT))
+enum { NSTR = 9, BIT_PORT = 9, BIT_CONNECT_PORT = 10, BIT_CLEAR = 11, BIT_CACHE_NAME = 12,
+       BIT_SERVERLESS = 13, BIT_ADMIN = 14, BIT_EXPIRES = 15 };
+#define MASK_ALL 0xFFFFu
+/* host, name, connect_host, connect_port, cache_name, serverless: database only (an error
+ * elsewhere in the parser) */
+#define MASK_DB_ONLY ((1u << 6) | (1u << 7) | (1u << 8) | (1u << BIT_CONNECT_PORT) |              \
+                      (1u << BIT_CACHE_NAME) | (1u << BIT_SERVERLESS))
 
 #define S_OFF(f) offsetof(struct mt_cfg_settings, f)
 static const size_t str_off[NSTR] = {
@@ -251,6 +254,9 @@ static void put_settings(struct enc *e, const struct mt_cfg_settings *s)
         mask |= 1u << BIT_CONNECT_PORT;
     if (s->clipboard_clear != -1)
         mask |= 1u << BIT_CLEAR;
+    mask |= (s->cache_name ? 1u << BIT_CACHE_NAME : 0) |
+            (s->serverless != -1 ? 1u << BIT_SERVERLESS : 0) |
+            (s->admin != -1 ? 1u << BIT_ADMIN : 0) | (s->expires_in != -1 ? 1u << BIT_EXPIRES : 0);
     put16(e, mask);
     for (i = 0; i < NSTR; i++)
         if (CSTR_AT(s, i))
@@ -261,6 +267,14 @@ static void put_settings(struct enc *e, const struct mt_cfg_settings *s)
         put_i32(e, s->connect_port);
     if (s->clipboard_clear != -1)
         put_i32(e, s->clipboard_clear);
+    if (s->cache_name)
+        put_str(e, s->cache_name);
+    if (s->serverless != -1)
+        put_i32(e, s->serverless);
+    if (s->admin != -1)
+        put_i32(e, s->admin);
+    if (s->expires_in != -1)
+        put_i32(e, s->expires_in);
     put_i32(e, s->line);
     put_i32(e, s->col);
 }
@@ -449,8 +463,10 @@ static void get_settings(struct rd *r, unsigned allowed, struct mt_cfg_settings 
     unsigned mask = get16(r), i;
 
     s->port = s->connect_port = s->clipboard_clear = -1;
+    s->serverless = s->admin = s->expires_in = -1;
     for (i = 0; i < NSTR; i++)
         STR_AT(s, i) = NULL;
+    s->cache_name = NULL;
     if (mask & ~allowed) {
         r->bad = 1;
         return;
@@ -464,9 +480,18 @@ static void get_settings(struct rd *r, unsigned allowed, struct mt_cfg_settings 
         s->connect_port = get_i32(r, 1);
     if (mask & (1u << BIT_CLEAR))
         s->clipboard_clear = get_i32(r, 0);
+    if (mask & (1u << BIT_CACHE_NAME))
+        s->cache_name = get_str(r, 1);
+    if (mask & (1u << BIT_SERVERLESS))
+        s->serverless = get_i32(r, 0);
+    if (mask & (1u << BIT_ADMIN))
+        s->admin = get_i32(r, 0);
+    if (mask & (1u << BIT_EXPIRES))
+        s->expires_in = get_i32(r, 1);
     s->line = get_i32(r, 0);
     s->col = get_i32(r, 0);
-    if (s->port > 65535 || s->connect_port > 65535)
+    if (s->port > 65535 || s->connect_port > 65535 || s->serverless > 1 || s->admin > 1 ||
+        s->expires_in > 604800)
         r->bad = 1;
     if (s->engine) { /* the parser stores only canonical names */
         const char *canon = mt_config_engine(s->engine);
@@ -630,7 +655,9 @@ static int settings_eq(const struct mt_cfg_settings *a, const struct mt_cfg_sett
         if (!str_eq(CSTR_AT(a, i), CSTR_AT(b, i)))
             return 0;
     return a->port == b->port && a->connect_port == b->connect_port &&
-           a->clipboard_clear == b->clipboard_clear && a->line == b->line && a->col == b->col;
+           a->clipboard_clear == b->clipboard_clear && str_eq(a->cache_name, b->cache_name) &&
+           a->serverless == b->serverless && a->admin == b->admin &&
+           a->expires_in == b->expires_in && a->line == b->line && a->col == b->col;
 }
 
 int mt_cfg_equal(const struct mt_config *a, const struct mt_config *b)

@@ -17,8 +17,11 @@
  *    means "not set", as if the key were absent.
  *  - Integers (port, connect_port, clipboard_clear) must be plain (unquoted) decimal scalars
  *    without a sign or leading zeros (YAML 1.1 reads 0644 as octal; we refuse the ambiguity).
- *  - Engines: mysql, mariadb, postgres; aurora-mysql and aurora mean mysql, aurora-postgresql,
- *    postgresql and pg mean postgres (case-insensitive). The canonical name is stored.
+ *  - Engines: mysql, mariadb, postgres, dsql, elasticache, memorydb; aurora-mysql and aurora mean
+ *    mysql, aurora-postgresql, postgresql and pg mean postgres, valkey and redis mean elasticache
+ *    (case-insensitive). The canonical name is stored.
+ *  - serverless and admin are booleans (true/false); expires_in is 1..604800. Which engine they
+ *    apply to is checked by mt_resolve_target() (the engine may come from another level).
  *  - `aliases` must be a sequence of strings. An alias equal to another environment's name or
  *    alias is an error; repeating the environment's own name is harmless.
  *  - Anchors (&a), aliases (*a), merge keys via aliases and explicit tags (!!str) are rejected
@@ -41,6 +44,9 @@
 struct mt_cfg_settings {
     char *region, *profile, *engine, *ca_bundle, *clipboard, *user, *host, *name, *connect_host;
     int port, connect_port, clipboard_clear;
+    char *cache_name;        /* database only: ElastiCache / MemoryDB name that is signed */
+    int serverless, admin;   /* booleans: -1 not set, 0, 1 (serverless: database only) */
+    int expires_in;          /* DSQL token lifetime 1..604800 s, -1 not set */
     int line, col; /* position of the mapping (0 when the level is absent) */
 };
 
@@ -99,10 +105,14 @@ int mt_config_unknown_env(const struct mt_config *cfg, const char *want, struct 
 /* The database called name in env, or NULL. Borrowed. */
 const struct mt_cfg_db *mt_config_find_db(const struct mt_cfg_env *env, const char *name);
 
+/* The engine names for messages. */
+#define MT_CONFIG_ENGINES "mysql, mariadb, postgres, dsql, elasticache (valkey, redis) or memorydb"
+
 /* Canonical engine name for a spelling ("aurora-postgresql" -> "postgres"), or NULL if unknown.
  * Returns a static string. */
 const char *mt_config_engine(const char *spelling);
-/* Default port for a canonical engine: 5432 for postgres, else 3306. */
+/* Default port for a canonical engine: 5432 for postgres and dsql, 6379 for elasticache and
+ * memorydb, else 3306. */
 int mt_config_engine_port(const char *engine);
 
 /* ---- resolution (pure) ---- */
@@ -134,8 +144,9 @@ struct mt_resolve_in {
     const struct mt_config *cfg; /* may be NULL or empty */
     const char *env, *database;  /* from flags; either may be NULL */
     /* flag overrides (NULL / -1 = not given): */
-    const char *host, *user, *region, *profile, *engine, *connect_host;
+    const char *host, *user, *region, *profile, *engine, *connect_host, *cache_name;
     int port, connect_port;
+    int serverless, admin, expires_in; /* -1 = not given */
     /* environment snapshot (NULL or "" = unset): */
     const char *aws_profile, *aws_region, *aws_default_region;
     /* the chosen profile's region: either a fixed value, or a callback that is called with the
@@ -160,6 +171,10 @@ struct mt_target { /* all strings owned; release with mt_target_release() */
     int port;           /* token host:port; default from the engine */
     int connect_port;   /* where clients connect: connect_port if set, else port */
     int clipboard_clear; /* -1 = not configured */
+    char *cache_name;    /* elasticache / memorydb: the signed name (required there) */
+    int serverless;      /* 0/1: ElastiCache serverless cache */
+    int admin;           /* 0/1: DSQL DbConnectAdmin (user "admin" or admin: true) */
+    int expires_in;      /* token lifetime in seconds (DSQL: expires_in, default 900; else 900) */
     int profile_from_config_or_flag; /* 1 if --profile or the config chose the profile
                                         (contract 4: then AWS_ACCESS_KEY_ID etc. are NOT used) */
     const char *profile_source; /* "--profile", "database", "environment", "defaults",
@@ -183,7 +198,8 @@ int mt_resolve_target(const struct mt_resolve_in *in, struct mt_target *out,
 void mt_target_release(struct mt_target *t);
 
 /* The region inside an RDS host name: "<anything>.REGION.rds.amazonaws.com" or
- * "...rds.amazonaws.com.cn" (case-insensitive, trailing dot allowed). Writes the lower-case region
+ * "...rds.amazonaws.com.cn", or an Aurora DSQL one, "<cluster>.dsql.REGION.on.aws"
+ * (case-insensitive, trailing dot allowed). Writes the lower-case region
  * to out and returns 0, or returns -1 (not an RDS name, or out too small). */
 int mt_rds_host_region(const char *host, char *out, size_t outsz);
 

@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <yaml.h>
 
+#include "common/term.h"
 #include "config/config_int.h"
 
 /* ---- arena ---- */
@@ -112,7 +113,7 @@ int mt_cfg_edit_distance(const char *a, const char *b, int cap)
 /* ---- schema ---- */
 
 enum level { L_DEF = 1, L_ENV = 2, L_DB = 4, L_ALL = 7 };
-enum ktype { K_STR, K_ENGINE, K_PORT, K_COUNT, K_ALIASES, K_DATABASES };
+enum ktype { K_STR, K_CLIENT, K_BOOL, K_EXPIRES, K_ENGINE, K_PORT, K_COUNT, K_ALIASES, K_DATABASES };
 
 struct keydef {
     const char *name;
@@ -126,15 +127,19 @@ static const struct keydef keys[] = {
     {"region", K_STR, L_ALL, S_OFF(region)},
     {"profile", K_STR, L_ALL, S_OFF(profile)},
     {"engine", K_ENGINE, L_ALL, S_OFF(engine)},
-    {"ca_bundle", K_STR, L_ALL, S_OFF(ca_bundle)},
+    {"ca_bundle", K_CLIENT, L_ALL, S_OFF(ca_bundle)},
     {"clipboard", K_STR, L_ALL, S_OFF(clipboard)},
     {"clipboard_clear", K_COUNT, L_ALL, S_OFF(clipboard_clear)},
-    {"user", K_STR, L_ALL, S_OFF(user)},
+    {"user", K_CLIENT, L_ALL, S_OFF(user)},
     {"port", K_PORT, L_ALL, S_OFF(port)},
-    {"host", K_STR, L_DB, S_OFF(host)},
-    {"name", K_STR, L_DB, S_OFF(name)},
-    {"connect_host", K_STR, L_DB, S_OFF(connect_host)},
+    {"host", K_CLIENT, L_DB, S_OFF(host)},
+    {"name", K_CLIENT, L_DB, S_OFF(name)},
+    {"connect_host", K_CLIENT, L_DB, S_OFF(connect_host)},
     {"connect_port", K_PORT, L_DB, S_OFF(connect_port)},
+    {"cache_name", K_CLIENT, L_DB, S_OFF(cache_name)},
+    {"serverless", K_BOOL, L_DB, S_OFF(serverless)},
+    {"admin", K_BOOL, L_ALL, S_OFF(admin)},
+    {"expires_in", K_EXPIRES, L_ALL, S_OFF(expires_in)},
     {"aliases", K_ALIASES, L_ENV, 0},
     {"databases", K_DATABASES, L_ENV, 0},
 };
@@ -149,6 +154,9 @@ static const struct {
     {"postgres", "postgres"},  {"aurora-mysql", "mysql"},
     {"aurora", "mysql"},       {"aurora-postgresql", "postgres"},
     {"postgresql", "postgres"}, {"pg", "postgres"},
+    {"dsql", "dsql"},          {"elasticache", "elasticache"},
+    {"valkey", "elasticache"}, {"redis", "elasticache"},
+    {"memorydb", "memorydb"},
 };
 
 const char *mt_config_engine(const char *spelling)
@@ -165,7 +173,11 @@ const char *mt_config_engine(const char *spelling)
 
 int mt_config_engine_port(const char *engine)
 {
-    return engine && strcmp(engine, "postgres") == 0 ? 5432 : 3306;
+    if (engine && (!strcmp(engine, "postgres") || !strcmp(engine, "dsql")))
+        return 5432;
+    if (engine && (!strcmp(engine, "elasticache") || !strcmp(engine, "memorydb")))
+        return 6379;
+    return 3306;
 }
 
 /* ---- parser state ---- */
@@ -481,6 +493,41 @@ static int parse_str(struct yp *y, const char *key, char **out)
     return *out ? 0 : -1;
 }
 
+/* true / false (YAML 1.2 core spellings), plain scalars only. */
+static int parse_bool(struct yp *y, const char *key, int *out)
+{
+    static const char *const t[] = {"true", "True", "TRUE"}, *const f[] = {"false", "False",
+                                                                             "FALSE"};
+    size_t i;
+    if (is_null(&y->ev))
+        return 0;
+    if (y->ev.type == YAML_SCALAR_EVENT && y->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+        for (i = 0; i < 3; i++) {
+            if (!strcmp(ev_str(y), t[i]))
+                return *out = 1, 0;
+            if (!strcmp(ev_str(y), f[i]))
+                return *out = 0, 0;
+        }
+    return at_err(y, EV_LINE(y), EV_COL(y), "'%s' must be true or false", key);
+}
+
+/* A value that reaches a database client's command line, conninfo or a printed command (issue 7
+ * defect 1): quoting covers the rest, but a leading '-' or a control character is something a
+ * client or a terminal could still read as more than a value, so the config may not say it. */
+static int parse_client_str(struct yp *y, const char *key, char **out)
+{
+    const char *v = ev_str(y);
+    size_t n = y->ev.data.scalar.length;
+    if (y->ev.type == YAML_SCALAR_EVENT && !is_null(&y->ev)) {
+        if (n && v[0] == '-')
+            return at_err(y, EV_LINE(y), EV_COL(y),
+                          "'%s' may not start with '-' (a client would read an option)", key);
+        if (mt_term_has_unsafe(v)) /* the terminal rule of common/term.h */
+            return at_err(y, EV_LINE(y), EV_COL(y), "'%s' contains a control character", key);
+    }
+    return parse_str(y, key, out);
+}
+
 static int add_name(struct yp *y, const char *name, size_t owner, int is_alias)
 {
     if (y->nnames == y->names_cap) {
@@ -562,6 +609,7 @@ static int parse_dbs(struct yp *y, struct mt_cfg_env *env, size_t env_idx)
         db = &env->dbs[env->ndbs];
         memset(db, 0, sizeof(*db));
         db->s.port = db->s.connect_port = db->s.clipboard_clear = -1;
+        db->s.serverless = db->s.admin = db->s.expires_in = -1;
         db->line = EV_LINE(y);
         db->col = EV_COL(y);
         if (!(db->name = ev_dup(y)))
@@ -625,6 +673,9 @@ static int parse_settings(struct yp *y, unsigned level, const struct where *what
         case K_STR:
             rc = parse_str(y, k->name, (char **)((char *)s + k->off));
             break;
+        case K_CLIENT:
+            rc = parse_client_str(y, k->name, (char **)((char *)s + k->off));
+            break;
         case K_ENGINE: {
             char *e = NULL;
             const char *canon;
@@ -632,7 +683,7 @@ static int parse_settings(struct yp *y, unsigned level, const struct where *what
             if (rc == 0 && e) {
                 if (!(canon = mt_config_engine(e)))
                     return at_err(y, EV_LINE(y), EV_COL(y),
-                                  "unknown engine '%.40s' (expected mysql, mariadb or postgres)",
+                                  "unknown engine '%.40s' (expected " MT_CONFIG_ENGINES ")",
                                   e);
                 s->engine = mt_cfg_arena_strndup(y->cfg->arena, canon, strlen(canon));
                 if (!s->engine)
@@ -642,6 +693,12 @@ static int parse_settings(struct yp *y, unsigned level, const struct where *what
         }
         case K_PORT:
             rc = parse_int(y, k->name, 1, 65535, (int *)((char *)s + k->off));
+            break;
+        case K_EXPIRES:
+            rc = parse_int(y, k->name, 1, 604800, (int *)((char *)s + k->off));
+            break;
+        case K_BOOL:
+            rc = parse_bool(y, k->name, (int *)((char *)s + k->off));
             break;
         case K_COUNT:
             rc = parse_int(y, k->name, 0, INT_MAX, (int *)((char *)s + k->off));
@@ -694,6 +751,7 @@ static int parse_envs(struct yp *y)
         env = &cfg->envs[idx];
         memset(env, 0, sizeof(*env));
         env->s.port = env->s.connect_port = env->s.clipboard_clear = -1;
+        env->s.serverless = env->s.admin = env->s.expires_in = -1;
         env->line = EV_LINE(y);
         env->col = EV_COL(y);
         cfg->nenvs++;
@@ -847,6 +905,7 @@ static void settings_init(struct mt_cfg_settings *s)
 {
     memset(s, 0, sizeof(*s));
     s->port = s->connect_port = s->clipboard_clear = -1;
+    s->serverless = s->admin = s->expires_in = -1;
 }
 
 void mt_config_init(struct mt_config *cfg)

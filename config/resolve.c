@@ -20,6 +20,7 @@ void mt_resolve_in_init(struct mt_resolve_in *in)
 {
     memset(in, 0, sizeof(*in));
     in->port = in->connect_port = -1;
+    in->serverless = in->admin = in->expires_in = -1;
 }
 
 void mt_target_release(struct mt_target *t)
@@ -37,6 +38,7 @@ void mt_target_release(struct mt_target *t)
     free(t->ca_bundle);
     free(t->clipboard);
     free(t->connect_host);
+    free(t->cache_name);
     memset(t, 0, sizeof(*t));
     t->port = t->connect_port = t->clipboard_clear = -1;
 }
@@ -48,7 +50,8 @@ static int set(const char *s)
 
 int mt_rds_host_region(const char *host, char *out, size_t outsz)
 {
-    static const char *const suffixes[] = {".rds.amazonaws.com.cn", ".rds.amazonaws.com"};
+    static const char *const suffixes[] = {".rds.amazonaws.com.cn", ".rds.amazonaws.com",
+                                           ".on.aws"};
     char h[256];
     size_t n, i, s;
 
@@ -68,6 +71,9 @@ int mt_rds_host_region(const char *host, char *out, size_t outsz)
         start = end;
         while (start > 0 && h[start - 1] != '.')
             start--;
+        /* DSQL: "<cluster>.dsql.REGION.on.aws": the label before the region must be "dsql" */
+        if (s == 2 && (start < 7 || memcmp(h + start - 6, ".dsql.", 6) != 0))
+            return -1;
         if (start < 2) /* needs a non-empty label before the region: "x.REGION.rds..." */
             return -1;
         rl = end - start;
@@ -286,6 +292,96 @@ static void dup_into(char **dst, const char *src, int *oom)
         *oom = 1;
 }
 
+/* "FILE:LINE:COL: " of the level that set a value (the position of its mapping). */
+static void at(char *buf, size_t n, const struct mt_config *cfg,
+               const struct mt_cfg_settings *lv)
+{
+    snprintf(buf, n, "%s:%d:%d: ", cfg && cfg->path ? cfg->path : "config", lv->line, lv->col);
+}
+
+/* Which level (0..2) set the integer at off, or -1. */
+static int int_level(const struct mt_cfg_settings *const lv[3], size_t off)
+{
+    int i;
+    for (i = 0; i < 3; i++)
+        if (lv[i] && *(const int *)((const char *)lv[i] + off) >= 0)
+            return i;
+    return -1;
+}
+
+/* cache_name, serverless, admin, expires_in: each belongs to some engines only. A flag that does
+ * not apply is a usage error; a config value that does not apply is a config error at its
+ * position (a setting silently ignored would sign a token that cannot work). */
+static int engine_settings(const struct mt_resolve_in *in, const struct mt_cfg_settings *const lv[3],
+                           const struct mt_config *cfg, const char *where, struct mt_target *out,
+                           struct mt_err *err)
+{
+    static const struct {
+        const char *key, *flag, *engines;
+        size_t off;
+        int flag_off;
+    } rules[] = {
+        {"serverless", "--serverless", "elasticache", OFF(serverless),
+         offsetof(struct mt_resolve_in, serverless)},
+        {"admin", "--admin", "dsql", OFF(admin), offsetof(struct mt_resolve_in, admin)},
+        {"expires_in", "--expires-in", "dsql", OFF(expires_in),
+         offsetof(struct mt_resolve_in, expires_in)},
+    };
+    const char *e = out->engine, *v;
+    int cache = !strcmp(e, "elasticache") || !strcmp(e, "memorydb"), which = -1, val;
+    char pos[300];
+    size_t i;
+
+    for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+        int flag = *(const int *)((const char *)in + rules[i].flag_off);
+        int applies = !strcmp(e, rules[i].engines);
+        which = int_level(lv, rules[i].off);
+        val = flag != -1 ? flag : which >= 0 ? *(const int *)((const char *)lv[which] + rules[i].off) : -1;
+        if (!applies && flag != -1)
+            return mt_err_set(err, MT_E_USAGE, "%s applies to engine %s only, not %s",
+                              rules[i].flag, rules[i].engines, e);
+        if (!applies && which >= 0 && !(rules[i].off != OFF(expires_in) && val == 0)) {
+            at(pos, sizeof(pos), cfg, lv[which]);
+            return mt_err_set(err, MT_E_CONFIG, "%s'%s' applies to engine %s only, not %s", pos,
+                              rules[i].key, rules[i].engines, e);
+        }
+        if (!applies || val == -1)
+            continue;
+        if (rules[i].off == OFF(serverless))
+            out->serverless = val;
+        else if (rules[i].off == OFF(admin))
+            out->admin = val;
+        else
+            out->expires_in = val;
+    }
+    if (!strcmp(e, "dsql") && !strcmp(out->user, "admin"))
+        out->admin = 1; /* the admin role signs DbConnectAdmin */
+    v = set(in->cache_name) ? in->cache_name : pick_str(lv, OFF(cache_name), &which);
+    if (v && !cache) {
+        if (set(in->cache_name))
+            return mt_err_set(err, MT_E_USAGE, "--cache-name applies to engines elasticache and "
+                                               "memorydb only, not %s", e);
+        at(pos, sizeof(pos), cfg, lv[which]);
+        return mt_err_set(err, MT_E_CONFIG,
+                          "%s'cache_name' applies to engines elasticache and memorydb only, not %s",
+                          pos, e);
+    }
+    if (cache && !v) {
+        if (!lv[0]) {
+            mt_err_set(err, MT_E_USAGE, "missing --cache-name for --host with engine %s", e);
+            return -1;
+        }
+        at(pos, sizeof(pos), cfg, lv[0]);
+        mt_err_set(err, MT_E_CONFIG, "%sno cache_name for %s (engine %s)", pos, where, e);
+        mt_err_hint(err, "set 'cache_name:' to the replication group, serverless cache or "
+                         "MemoryDB cluster name (not the endpoint), or pass --cache-name");
+        return -1;
+    }
+    if (v && !(out->cache_name = strdup(v)))
+        return mt_err_set(err, MT_E_NOMEM, "out of memory");
+    return 0;
+}
+
 int mt_resolve_target(const struct mt_resolve_in *in, struct mt_target *out, struct mt_err *err)
 {
     const struct mt_config *cfg = in->cfg;
@@ -299,11 +395,13 @@ int mt_resolve_target(const struct mt_resolve_in *in, struct mt_target *out, str
 
     memset(out, 0, sizeof(*out));
     out->port = out->connect_port = out->clipboard_clear = -1;
+    out->serverless = out->admin = 0;
+    out->expires_in = 900;
 
     /* flags first: bad values are usage errors */
     if (set(in->engine) && !(engine = mt_config_engine(in->engine)))
         return mt_err_set(err, MT_E_USAGE,
-                          "unknown engine '%s' (expected mysql, mariadb or postgres)",
+                          "unknown engine '%s' (expected " MT_CONFIG_ENGINES ")",
                           in->engine);
     if (in->port != -1 && (in->port < 1 || in->port > 65535))
         return mt_err_set(err, MT_E_USAGE, "port must be from 1 to 65535");
@@ -417,6 +515,9 @@ int mt_resolve_target(const struct mt_resolve_in *in, struct mt_target *out, str
     }
     dup_into(&out->region, region, &oom);
     out->region_source = region_src;
+
+    if (engine_settings(in, lv, cfg, where, out, err) < 0)
+        goto fail;
 
     /* the rest */
     if (env)

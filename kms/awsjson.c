@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/awserr.h"
 #include "common/http.h"
 #include "common/mem.h"
 #include "common/target_url.h"
@@ -55,7 +56,7 @@ static int prepare(void *ud, int attempt, struct mt_http_req *req, struct mt_err
     hr.region = st->c->region;
     hr.service = st->signing_name;
     hr.creds = &st->creds;
-    hr.now = mt_clock_now();
+    hr.now = mt_clock_now() + (st->c->clock_skew ? *st->c->clock_skew : 0);
     if (mt_sigv4_sign_headers(&hr, &st->sig, err) < 0)
         return -1;
 
@@ -111,11 +112,21 @@ int mt_kms_aws_call(const struct mt_kms_client *c, const char *signing_name,
         return -1;
     mt_http_debugf(c->http, "aws: %s (%s, region %s)", target ? target : what, signing_name,
                    c->region);
-    if (mt_http_call_retry(c->http, prepare, &st, &resp, err) < 0) {
+    rc = mt_http_call_retry(c->http, prepare, &st, &resp, err);
+    if (rc < 0 && mt_aws_skew_retry(err, resp.date, (long)mt_clock_now(), c->clock_skew)) {
+        mt_http_debugf(c->http, "aws: %s rejected (%s) with a server clock %+ld s from ours: "
+                                "signing again with the server's clock",
+                       target ? target : what, err->aws_type,
+                       *c->clock_skew);
+        mt_err_clear(err);
+        rc = mt_http_call_retry(c->http, prepare, &st, &resp, err);
+    }
+    if (rc < 0) {
         if (err && err->code != MT_E_NOMEM && err->code != MT_E_INTERNAL)
             mt_err_prefix(err, "%s: ", what);
         goto out;
     }
+    rc = -1;
     if (mt_buf_add(out, resp.body.p ? resp.body.p : "", resp.body.len) < 0) {
         mt_err_set(err, MT_E_NOMEM, "out of memory");
         goto out;

@@ -38,6 +38,8 @@ struct mt_kms_client {
     const char *secret_access_key;
     const char *session_token;     /* NULL or "" for none */
     const char *ca_bundle;         /* NULL = system store */
+    long *clock_skew;              /* signing clock offset shared by the run (cmd/aws.c); may be
+                                      NULL. A skew rejection is signed again once (awserr.h). */
 };
 
 /* One encryption-context pair; strings borrowed. */

@@ -29,7 +29,10 @@ static int check_chars(const char *what, const char *s, size_t max, struct mt_er
         unsigned char c = (unsigned char)s[i];
         if (i >= max || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                          (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
-            return mt_err_set(err, MT_E_USAGE, "invalid %s '%.128s'", what, s);
+            return strstr(what, "key")
+                       /* a credential is never echoed: it may be a pasted secret (issue 7) */
+                       ? mt_err_set(err, MT_E_USAGE, "invalid %s (the value is not shown)", what)
+                       : mt_err_set(err, MT_E_USAGE, "invalid %s '%.128s'", what, s);
     }
     return 0;
 }

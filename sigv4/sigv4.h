@@ -200,4 +200,46 @@ struct mt_sigv4_rds_req {
 int mt_sigv4_rds_token(const struct mt_sigv4_rds_req *req, struct mt_buf *out,
                        struct mt_err *err) MT_WUR;
 
+/* ---- Aurora DSQL, ElastiCache and MemoryDB tokens (aws-wire.md 10.2, 10.3) ---- */
+
+#define MT_SIGV4_DSQL_SERVICE "dsql"
+#define MT_SIGV4_DSQL_DEFAULT_EXPIRES 900u
+
+struct mt_sigv4_dsql_req {
+    const char *host;    /* cluster endpoint, kept verbatim in the token */
+    const char *region;
+    int admin;           /* 1: Action=DbConnectAdmin, else DbConnect */
+    unsigned expires;    /* 1..MT_SIGV4_MAX_EXPIRES */
+    const struct mt_sigv4_creds *creds;
+    time_t now;
+};
+
+/* Appends the DSQL token, byte-identical to botocore 1.43's generate_db_connect_auth_token /
+ * generate_db_connect_admin_auth_token: presigned GET https://<host>/?Action=DbConnect[Admin],
+ * service dsql, X-Amz-Expires = expires, "https://" dropped:
+ *   <host>/?Action=DbConnect&X-Amz-Algorithm=..&X-Amz-Credential=..&X-Amz-Date=..
+ *   &X-Amz-Expires=<n>&X-Amz-SignedHeaders=host[&X-Amz-Security-Token=..]&X-Amz-Signature=..
+ * Signed host header: the host lower-cased. out must be a secret buffer. Errors as
+ * mt_sigv4_rds_token. */
+int mt_sigv4_dsql_token(const struct mt_sigv4_dsql_req *req, struct mt_buf *out,
+                        struct mt_err *err) MT_WUR;
+
+struct mt_sigv4_cache_req {
+    const char *cache_name; /* replication group / serverless cache / MemoryDB cluster name */
+    const char *user;       /* IAM-enabled user id (= user name), signed as given */
+    const char *region;
+    const char *service;    /* "elasticache" or "memorydb" */
+    int serverless;         /* ElastiCache serverless: adds ResourceType=ServerlessCache */
+    const struct mt_sigv4_creds *creds;
+    time_t now;
+};
+
+/* Appends the ElastiCache / MemoryDB IAM token (the AWS documentation's algorithm; no SDK has a
+ * generator): presigned GET http://<name>/?Action=connect&User=<user>[&ResourceType=
+ * ServerlessCache], X-Amz-Expires=900, "http://" dropped. The signed host header is the name
+ * lower-cased; the token shows it lower-cased for elasticache (ElastiCache stores ids in lower
+ * case) and as given for memorydb. out must be a secret buffer. Errors as mt_sigv4_rds_token. */
+int mt_sigv4_cache_token(const struct mt_sigv4_cache_req *req, struct mt_buf *out,
+                         struct mt_err *err) MT_WUR;
+
 #endif

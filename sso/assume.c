@@ -77,8 +77,7 @@ static void hhmm(time_t t, char out[8])
     strftime(out, 8, "%H:%M", &tm);
 }
 
-/* 1 with *out filled when the cache has credentials with more than 15 minutes left. */
-static int cache_hit(const struct mt_creds_in *in, const char *name, struct mt_creds *out)
+int mt_assume_cache_hit(const struct mt_creds_in *in, const char *name, struct mt_creds *out)
 {
     struct mt_buf body = MT_BUF_INIT_SECRET;
     struct mt_err ignored = MT_ERR_INIT;
@@ -95,10 +94,9 @@ static int cache_hit(const struct mt_creds_in *in, const char *name, struct mt_c
     return hit;
 }
 
-static void cache_store(const struct mt_chain *ch, const char *name, const struct mt_creds *c,
-                        const struct mt_sts_user *u)
+void mt_assume_cache_store(const struct mt_creds_in *in, const char *name,
+                           const struct mt_creds *c, const struct mt_sts_user *u)
 {
-    const struct mt_creds_in *in = ch->in;
     struct mt_buf body = MT_BUF_INIT_SECRET;
     struct mt_err werr = MT_ERR_INIT;
 
@@ -189,7 +187,7 @@ int mt_assume_role_creds(struct mt_chain *ch, const char *profile, struct mt_cre
         snprintf(via, sizeof(via), "source_profile %s", sprof);
     else
         snprintf(via, sizeof(via), "credential_source %s", csrc);
-    if (cache_hit(in, name, out)) {
+    if (mt_assume_cache_hit(in, name, out)) {
         hhmm(out->expiration, until);
         out->source = "assume-role (AWS CLI cache)";
         mt_creds_detail(out, "assume-role %s via %s (cached until %s)", profile, via, until);
@@ -260,7 +258,7 @@ int mt_assume_role_creds(struct mt_chain *ch, const char *profile, struct mt_cre
         mt_err_prefix(err, "profile '%s': ", profile);
         goto out;
     }
-    cache_store(ch, name, out, &user);
+    mt_assume_cache_store(in, name, out, &user);
     hhmm(out->expiration, until);
     out->source = "assume-role";
     mt_creds_detail(out, "assume-role %s via %s (STS AssumeRole, until %s)", profile, via, until);

@@ -24,6 +24,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "sigv4/sigv4.h"
 
 struct mt_ini;
 struct mt_ini_section;
@@ -41,6 +42,12 @@ struct mt_creds {
 };
 #define MT_CREDS_INIT {0}
 void mt_creds_release(struct mt_creds *c);
+/* The one way credentials reach SigV4: the borrowed view sigv4/ signs with (valid while c is). */
+static inline struct mt_sigv4_creds mt_creds_sigv4(const struct mt_creds *c)
+{
+    struct mt_sigv4_creds v = {c->access_key_id, c->secret_access_key, c->session_token};
+    return v;
+}
 
 /* The AWS CLI refuses cached role credentials with less than this left (and so do we). */
 #define MT_SSO_EXPIRY_WINDOW 900
@@ -208,7 +215,6 @@ struct mt_creds_in {
     const struct mt_ini *config;
     const struct mt_ini *credentials;
     const char *config_path, *credentials_path; /* for messages */
-    const char *env_access_key_id, *env_secret_access_key, *env_session_token, *env_expiration;
     const char *cli_cache_dir; /* ~/.aws/cli/cache */
     time_t now;
     /* SSO refresh, GetRoleCredentials and login; with sso NULL only the role credentials cache
@@ -229,10 +235,11 @@ struct mt_creds_in {
     void *mfa_ud;
     long process_timeout_ms; /* credential_process; 0: 60 s */
 };
-/* The chain (chain.c): environment keys (unless profile_chosen), the profile (assume role, web
- * identity, SSO, credentials file, credential_process, config file), web identity from the
- * environment, container credentials, IMDS. Fills out (with detail). MT_E_AUTH when nothing
- * supplies credentials or a provider is refused; MT_E_CONFIG for bad configuration. */
+/* The chain (chain.c, botocore's order): environment keys (unless profile_chosen), the profile
+ * (assume role, web identity - the AWS_WEB_IDENTITY_TOKEN_FILE/AWS_ROLE_ARN environment overriding
+ * the profile's keys -, SSO, credentials file, credential_process, config file), container
+ * credentials, IMDS. Fills out (with detail). MT_E_AUTH when nothing supplies credentials or a
+ * provider is refused; MT_E_CONFIG for bad configuration. */
 int mt_creds_resolve(const struct mt_creds_in *in, struct mt_creds *out, struct mt_err *err);
 
 #endif

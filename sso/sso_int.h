@@ -119,6 +119,12 @@ int mt_assume_cache_name(const char *role_arn, const char *session_name, const c
  * {}} in Python's separators. */
 int mt_assume_cache_render(const struct mt_creds *c, const char *arn, const char *role_id,
                            struct mt_buf *out) MT_WUR;
+/* The ~/.aws/cli/cache entry `name`: 1 with *out filled while more than 15 minutes remain. */
+int mt_assume_cache_hit(const struct mt_creds_in *in, const char *name, struct mt_creds *out);
+struct mt_sts_user;
+/* Writes it (atomically, 0600, through mt_sso_write_file); a failure is only a -v line. */
+void mt_assume_cache_store(const struct mt_creds_in *in, const char *name,
+                           const struct mt_creds *c, const struct mt_sts_user *u);
 /* webid.c: role_arn + web_identity_token_file of the profile, the environment overriding each
  * key (use_env). *found = 0 when not configured. */
 int mt_webid_creds(struct mt_chain *ch, const char *profile, int use_env, struct mt_creds *out,

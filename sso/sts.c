@@ -90,18 +90,6 @@ static void debugf(const struct mt_sso_net *net, const char *fmt, ...)
     net->debug(net->ud, line);
 }
 
-static int skew_code(const char *t)
-{
-    static const char *const codes[] = {"SignatureDoesNotMatch", "RequestTimeTooSkewed",
-                                        "InvalidSignatureException", "AuthFailure",
-                                        "RequestExpired"};
-    size_t i;
-    for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
-        if (!strcmp(t, codes[i]))
-            return 1;
-    return 0;
-}
-
 /* One STS call: body is the complete form (Action, Version, parameters). resp gets the 2xx
  * answer. creds NULL = unsigned. */
 static int sts_call(const struct mt_sso_net *net, const char *region, const struct mt_creds *creds,
@@ -130,25 +118,16 @@ static int sts_call(const struct mt_sso_net *net, const char *region, const stru
     st.creds = creds;
     st.body = body;
     if (creds) {
-        st.sc.access_key_id = creds->access_key_id;
-        st.sc.secret_access_key = creds->secret_access_key;
-        st.sc.session_token = creds->session_token;
+        st.sc = mt_creds_sigv4(creds);
     }
     debugf(net, "aws: sts %s (region %s%s)", action, st.region, creds ? "" : ", unsigned");
     for (tries = 0; tries < 2; tries++) {
-        time_t server, local;
-        long skew;
         rc = mt_http_call_retry(h, prepare, &st, resp, err);
-        if (rc == 0 || !creds || tries || !err || !skew_code(err->aws_type) ||
-            mt_time_parse_http_date(resp->date, &server) < 0)
+        if (rc == 0 || !creds || tries ||
+            !mt_aws_skew_retry(err, resp->date, (long)mt_clock_now(), net->clock_skew))
             break;
-        local = mt_clock_now();
-        skew = (long)(server - local);
-        if (labs(skew - skew_of(net)) < SKEW_MIN || !net->clock_skew)
-            break;
-        *net->clock_skew = skew;
         debugf(net, "aws: sts %s rejected (%s) with a server clock %+ld s from ours: signing again "
-                    "with the server's clock", action, err->aws_type, skew);
+                    "with the server's clock", action, err->aws_type, *net->clock_skew);
         mt_err_clear(err);
     }
     if (rc < 0 && err && err->code != MT_E_NOMEM && err->code != MT_E_INTERNAL)

@@ -1,10 +1,13 @@
 /* webid.c - web identity (IRSA, GitHub OIDC ...; aws-wire.md 3.7): AWS_WEB_IDENTITY_TOKEN_FILE,
  * AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME override the profile's web_identity_token_file, role_arn,
  * role_session_name key by key (botocore). The token file is read on every call (it rotates) and
- * sent to STS AssumeRoleWithWebIdentity, which is not signed. */
+ * sent to STS AssumeRoleWithWebIdentity, which is not signed. Like the AWS CLI, the result is
+ * cached in ~/.aws/cli/cache (key: RoleArn and a configured RoleSessionName) and reused while
+ * more than 15 minutes remain. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/file.h"
 #include "common/mem.h"
@@ -12,6 +15,13 @@
 #include "sso/sts.h"
 
 #define MAX_TOKEN ((size_t)64 << 10)
+
+static void hhmm(time_t t, char out[8])
+{
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(out, 8, "%H:%M", &tm);
+}
 
 int mt_webid_creds(struct mt_chain *ch, const char *profile, int use_env, struct mt_creds *out,
                    int *found, struct mt_err *err)
@@ -23,7 +33,7 @@ int mt_webid_creds(struct mt_chain *ch, const char *profile, int use_env, struct
     const char *file_src = "AWS_WEB_IDENTITY_TOKEN_FILE";
     struct mt_buf tok = MT_BUF_INIT_SECRET;
     struct mt_sts_user user;
-    char gen[64], *path = NULL;
+    char gen[64], name[46], until[8], *path = NULL;
     int rc = -1;
 
     *found = 0;
@@ -41,6 +51,14 @@ int mt_webid_creds(struct mt_chain *ch, const char *profile, int use_env, struct
         return mt_err_set(err, MT_E_CONFIG, "%s is set but no role ARN (AWS_ROLE_ARN or role_arn "
                                             "of profile '%s')", file_src, profile);
     *found = 1;
+    if (mt_assume_cache_name(arn, session, NULL, NULL, 0, name) < 0)
+        return mt_err_set(err, MT_E_NOMEM, "out of memory");
+    if (mt_assume_cache_hit(in, name, out)) {
+        hhmm(out->expiration, until);
+        out->source = "web identity (AWS CLI cache)";
+        mt_creds_detail(out, "web identity %s (cached until %s)", arn, until);
+        return 0;
+    }
     path = mt_expand_tilde(file);
     if (!path)
         return mt_err_set(err, MT_E_NOMEM, "out of memory");
@@ -67,6 +85,7 @@ int mt_webid_creds(struct mt_chain *ch, const char *profile, int use_env, struct
     if (mt_sts_assume_role_web_identity(in->sso, in->sts_region, arn, session, tok.p, 0, out,
                                         &user, err) < 0)
         goto out;
+    mt_assume_cache_store(in, name, out, &user);
     out->source = "web identity";
     mt_creds_detail(out, "web identity %s (token file from %s, session %s)", arn, file_src,
                     session);

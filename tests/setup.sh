@@ -10,6 +10,7 @@ pkgs=(
   faketime pwgen hyperfine time xclip xvfb mandoc openssl strace
   postgresql mariadb-server mariadb-client
   dnsmasq-base dnsutils iproute2 util-linux
+  redis-server redis-tools
   python3
   tmux bash-completion zsh fish man-db dpkg-dev
 )

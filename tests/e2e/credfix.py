@@ -109,7 +109,7 @@ class _ProxyHandler(_Quiet):
         body = self.rfile.read(n) if n else b""
         form = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         rec = {"method": method, "path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
-               "body": body, "form": form, "action": form.get("Action")}
+               "body": body, "form": form, "action": form.get("Action") or self.headers.get("X-Amz-Target")}
         amz = self.headers.get("X-Amz-Date")
         if owner.skew_window is not None and amz and \
                 abs(amz_date_epoch(amz) - time.time()) > owner.skew_window:
@@ -117,6 +117,13 @@ class _ProxyHandler(_Quiet):
             rec["rejected_skew"] = True
             with owner.lock:
                 owner.calls.append(rec)
+            if self.headers.get("X-Amz-Target"):   # awsJson (KMS): aws-wire.md 4.3
+                self._send(400, json.dumps({"__type": "InvalidSignatureException",
+                                            "message": "Signature expired: %s is now earlier than "
+                                                       "the allowed window (5 min.)" % amz}),
+                           "application/x-amz-json-1.1",
+                           extra={"Date": email.utils.formatdate(usegmt=True)})
+                return
             self._send(403, "<ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch"
                             "</Code><Message>Signature expired: %s is now earlier than the allowed "
                             "window (15 min.)</Message></Error><RequestId>skew-1</RequestId>"

@@ -204,6 +204,60 @@ class AssumeRole(StsBase):
                          ("ext-42", "1800"))
         self.check_token(r, when, creds_of(calls[0]["response"]))
 
+    def test_credential_source_ecs_container(self):
+        # the task role's credentials: real temporary ones from moto
+        task = self.moto.client("sts").assume_role(RoleArn=self.roles["R1"], RoleSessionName="task")["Credentials"]
+        with credfix.FakeContainer({"AccessKeyId": task["AccessKeyId"],
+                                    "SecretAccessKey": task["SecretAccessKey"],
+                                    "Token": task["SessionToken"],
+                                    "Expiration": task["Expiration"].strftime("%Y-%m-%dT%H:%M:%SZ")},
+                                   token="ecs-auth") as ctr:
+            self.home.write_config({"profile task": {"role_arn": self.roles["RA"],
+                                                     "credential_source": "EcsContainer"}})
+            when = pinned_now()
+            r = run(token_args() + ["--profile", "task"],
+                    self.env(AWS_CONTAINER_CREDENTIALS_FULL_URI=ctr.url + "/v1/credentials",
+                             AWS_CONTAINER_AUTHORIZATION_TOKEN="ecs-auth"),
+                    faketime=when.strftime("%Y-%m-%d %H:%M:%S"))
+            calls = self.proxy.actions("AssumeRole")
+            self.assertEqual(len(calls), 1, r.stderr)
+            self.assertIn("Credential=%s/" % task["AccessKeyId"], calls[0]["headers"]["authorization"])
+            self.assertEqual(calls[0]["headers"]["x-amz-security-token"], task["SessionToken"])
+            self.assertEqual(len(ctr.requests), 1)
+            self.check_token(r, when, creds_of(calls[0]["response"]))
+
+    def test_mfa_code_asked_on_a_terminal(self):
+        import pty
+        self.home.write_credentials({"base": {"aws_access_key_id": self.moto.access_key_id,
+                                              "aws_secret_access_key": self.moto.secret_access_key}})
+        serial = "arn:aws:iam::%s:mfa/me" % self.moto.account_id
+        self.home.write_config({"profile m": {"role_arn": self.roles["R1"], "source_profile": "base",
+                                              "mfa_serial": serial}})
+        env = self.env()
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execve(MYTOOLS, [MYTOOLS] + token_args("token") + ["--profile", "m", "--no-clipboard"], env)
+        out = b""
+        deadline = time.time() + 30
+        sent = False
+        while time.time() < deadline:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+            if not sent and b"MFA code for " + serial.encode() in out:
+                os.write(fd, b"123456\n")
+                sent = True
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+        self.assertTrue(sent, out)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0, out)
+        calls = self.proxy.actions("AssumeRole")
+        self.assertEqual((calls[0]["form"]["SerialNumber"], calls[0]["form"]["TokenCode"]), (serial, "123456"))
+
     def test_cycle_is_a_config_error_naming_it(self):
         self.home.write_config({"profile a": {"role_arn": self.roles["R1"], "source_profile": "b"},
                                 "profile b": {"role_arn": self.roles["R2"], "source_profile": "a"}})
@@ -224,6 +278,18 @@ class AssumeRole(StsBase):
         tok = json.loads(r.stdout)["token"]
         amz = urllib.parse.parse_qs(tok.split("?", 1)[1])["X-Amz-Date"][0]
         self.assertLess(abs(credfix.amz_date_epoch(amz) - time.time()), 120)
+
+    def test_kms_call_with_a_skewed_clock_is_corrected_once(self):
+        key = self.moto.kms_create_key()
+        self.proxy.skew_window = 5 * 60
+        env = self.env(AWS_ACCESS_KEY_ID=self.moto.access_key_id,
+                       AWS_SECRET_ACCESS_KEY=self.moto.secret_access_key,
+                       AWS_ENDPOINT_URL_KMS=self.proxy.url, AWS_REGION=REGION)
+        r = run(["kms", "encrypt", "--key", key, "-v"], env, faketime="-20m", input="hello")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        calls = self.proxy.actions("TrentService.Encrypt")
+        self.assertEqual([c.get("rejected_skew", False) for c in calls], [True, False], r.stderr)
+        self.assertEqual(self.moto.kms_decrypt(__import__("base64").b64decode(r.stdout.strip())), b"hello")
 
     def test_mfa_without_a_terminal_is_exit_4_with_a_hint(self):
         self.home.write_credentials({"base": {"aws_access_key_id": self.moto.access_key_id,
@@ -265,6 +331,18 @@ class WebIdentity(StsBase):
         self.check_token(r, when, creds)
         self.assertIn("credentials: web identity", r.stderr)
         self.assertNotIn(tok, r.stderr)
+        # cached like the AWS CLI does: the next run and `aws` make no AssumeRoleWithWebIdentity
+        env = self.env(AWS_WEB_IDENTITY_TOKEN_FILE=tf, AWS_ROLE_ARN=self.roles["RW"],
+                       AWS_ROLE_SESSION_NAME="irsa-pod")
+        self.proxy.reset()
+        r2 = run(token_args(), env, faketime=when.strftime("%Y-%m-%d %H:%M:%S"))
+        self.assertEqual(self.proxy.actions(), [], r2.stderr)
+        self.check_token(r2, when, creds)
+        a = subprocess.run(["aws", "sts", "get-caller-identity"], env=dict(env, AWS_DEFAULT_REGION=REGION),
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(a.returncode, 0, a.stderr)
+        self.assertEqual([c["action"] for c in self.proxy.actions()], ["GetCallerIdentity"])
+        self.assertIn("Credential=%s/" % creds[0], self.proxy.actions()[0]["headers"]["authorization"])
 
     def test_from_a_profile(self):
         tok = "profile-token-%d\n" % os.getpid()   # sent verbatim, as botocore reads the file
@@ -496,6 +574,26 @@ class Local(unittest.TestCase):
         self.assertEqual(r.returncode, 3, r.stderr)
         self.assertNotIn(secret[:8], r.stderr)
         self.assertIn("AWS_ACCESS_KEY_ID: not a valid AWS access key id", r.stderr)
+
+
+class SsoStatus(unittest.TestCase):
+    """sso status reads ~/.aws/config through the INI parser and escapes what it prints."""
+
+    def test_quoted_session_name_and_control_characters(self):
+        with awsfix.TempHome() as h:
+            h.write_config('[sso-session "a b"]\nsso_start_url = https://x.awsapps.com/start\x1b]0;pwned\x07\n'
+                           "sso_region = us-east-1\n\n[sso-session plain]\nsso_start_url = https://y/start\n"
+                           "sso_region = eu-west-1\n")
+            r = run(["sso", "status"], dict(h.env(), MYTOOLS_CONFIG=os.devnull))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("sso-session a b\n", r.stdout)
+            self.assertIn("sso-session plain\n", r.stdout)
+            self.assertIn("start\\e]0;pwned\\x07\n", r.stdout)
+            self.assertNotIn("\x1b", r.stdout)
+            self.assertNotIn("\x07", r.stdout)
+            j = run(["sso", "status", "--format", "json"], dict(h.env(), MYTOOLS_CONFIG=os.devnull))
+            names = [e["sso_session"] for e in json.loads(j.stdout)["sessions"]]
+            self.assertEqual(sorted(names), ["a b", "plain"])
 
 
 # ------------------------------------------------------------------------------------------------

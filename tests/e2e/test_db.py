@@ -267,9 +267,10 @@ class TextMode(Base):
             self.assertNotIn("X-Amz", f.read())
         self.assertIn("copied to the clipboard", out)
         self.assertRegex(out, r"expires \d\d:\d\d:\d\d \S+ \(in 1[45] min\)")
-        self.assertIn("mysql --host=%s --port=3306 --user=prod_engineer --ssl-mode=VERIFY_IDENTITY"
-                      % HOST, out)
-        self.assertIn("--enable-cleartext-plugin", out)
+        # Debian's mysql is MariaDB's client: its flags, the token read by the shell (issue 9)
+        self.assertIn("IFS= read -rs MYSQL_PWD; echo >&2; export MYSQL_PWD; exec mysql "
+                      "--host=%s --port=3306 --protocol=TCP --user=prod_engineer "
+                      "--database=orders --ssl --ssl-verify-server-cert)" % HOST, out)
         self.assertIn("mytools db connect -e production -d orders", out)
 
     def test_text_without_clipboard_prints_token(self):
@@ -278,8 +279,9 @@ class TextMode(Base):
                                       self.home.env())
         self.assertEqual(code, 0, err)
         self.assertIn("payments.cluster-abc123.eu-central-1.rds.amazonaws.com:5432/?Action=", out)
-        self.assertIn("psql \"host=payments.cluster-abc123.eu-central-1.rds.amazonaws.com port=5432 "
-                      "user=prod_payments_ro dbname=postgres sslmode=verify-full\"", out)
+        # no ca_bundle: how to get the RDS CA instead of a psql command that cannot verify
+        self.assertIn("truststore.pki.rds.amazonaws.com/global/global-bundle.pem", out)
+        self.assertNotIn("exec psql", out)
 
     def test_failing_clipboard_command(self):
         write_cli_cache(self.home, 60)

@@ -222,7 +222,7 @@ static const struct {
     {"clipboard_clear overflow", "defaults:\n  clipboard_clear: 2147483648\n",
      F ":2:20: 'clipboard_clear' must be a whole number of seconds (0 or more)"},
     {"unknown engine", "defaults:\n  engine: oracle\n",
-     F ":2:11: unknown engine 'oracle' (expected mysql, mariadb or postgres)"},
+     F ":2:11: unknown engine 'oracle' (expected mysql, mariadb, postgres, dsql, elasticache (valkey, redis) or memorydb)"},
     {"duplicate key in defaults", "defaults:\n  region: a\n  user: u\n  region: b\n",
      F ":4:3: duplicate key 'region' (first at line 2)"},
     {"duplicate top key", "defaults: {}\nenvironments: {}\ndefaults: {}\n",
@@ -768,7 +768,7 @@ static void test_resolve_errors(void **state)
         {"env without dbs", "empty", "x", NULL, NULL, NULL, -1, MT_E_CONFIG,
          "unknown database 'x' (environment 'empty' has no databases)", ""},
         {"bad engine flag", NULL, NULL, "h", "u", "oracle", -1, MT_E_USAGE,
-         "unknown engine 'oracle' (expected mysql, mariadb or postgres)", ""},
+         "unknown engine 'oracle' (expected mysql, mariadb, postgres, dsql, elasticache (valkey, redis) or memorydb)", ""},
         {"bad port flag", NULL, NULL, "h", "u", NULL, 70000, MT_E_USAGE,
          "port must be from 1 to 65535", ""},
     };
