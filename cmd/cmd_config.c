@@ -12,10 +12,10 @@
 
 #include "cmd/aws.h"
 #include "cmd/cmd.h"
-#include "cmd/out.h"
 #include "cmd/prompt.h"
 #include "common/buf.h"
 #include "common/endpoint.h"
+#include "cmd/out.h"
 #include "common/file.h"
 #include "config/aws_ini.h"
 #include "config/config.h"

@@ -211,7 +211,7 @@ static int tunnelled(const struct mt_target *t)
 
 /* The numeric address of the tunnel end, for psql's hostaddr= (certificate checked against the
  * real host name). NULL without a tunnel or when the name does not resolve. */
-static const char *tunnel_addr(const struct mt_target *t, char *buf, size_t n)
+const char *mt_db_tunnel_addr(const struct mt_target *t, char *buf, size_t n)
 {
     struct addrinfo hints, *ai = NULL;
     const char *r = NULL;
@@ -328,7 +328,7 @@ static int out_text(struct mt_ctx *ctx, struct mt_dbtoken *d, int clipboard)
             return -1;
         }
     }
-    if (mt_client_build(e, &d->t, tunnel_addr(&d->t, addr, sizeof(addr)), 0, &cl, &ctx->err) < 0)
+    if (mt_client_build(e, &d->t, mt_db_tunnel_addr(&d->t, addr, sizeof(addr)), 0, &cl, &ctx->err) < 0)
         return -1;
     fmt_local(d->expires_at, when, sizeof(when));
     printf("%s for %s@%s:%d", e->token_what, mt_tx(d->t.user), mt_tx(d->t.host), d->t.port);
@@ -451,7 +451,7 @@ static int out_env(struct mt_ctx *ctx, struct mt_dbtoken *d)
     const struct mt_engine *e = mt_engine_get(t->engine);
     struct mt_buf b = MT_BUF_INIT_SECRET, url = MT_BUF_INIT_SECRET;
     char port[16], addr[64];
-    const char *hostaddr = tunnel_addr(t, addr, sizeof(addr)), *dbname;
+    const char *hostaddr = mt_db_tunnel_addr(t, addr, sizeof(addr)), *dbname;
     int ok;
 
     snprintf(port, sizeof(port), "%d", conn_port(t));
@@ -487,7 +487,7 @@ static int out_url(struct mt_ctx *ctx, struct mt_dbtoken *d)
 {
     struct mt_buf url = MT_BUF_INIT_SECRET;
     char addr[64];
-    int rc = build_url(d, tunnel_addr(&d->t, addr, sizeof(addr)), &url);
+    int rc = build_url(d, mt_db_tunnel_addr(&d->t, addr, sizeof(addr)), &url);
     if (rc == 0)
         printf("%s\n", url.p);
     mt_buf_release(&url);
@@ -668,22 +668,19 @@ out:
 
 /* ---- db connect ---- */
 
-int mt_db_client(struct mt_ctx *ctx, const struct mt_dbtoken *d, struct mt_client *cl)
-{
-    char addr[64];
-    return mt_client_build(mt_engine_get(d->t.engine), &d->t,
-                           tunnel_addr(&d->t, addr, sizeof(addr)), 1, cl, &ctx->err);
-}
-
 static int run_connect(struct mt_ctx *ctx)
 {
     struct mt_dbtoken d;
     struct mt_client cl;
+    char addr[64];
     int i;
 
     memset(&d, 0, sizeof(d));
     memset(&cl, 0, sizeof(cl));
-    if (mt_db_prepare(ctx, &d) < 0 || mt_db_client(ctx, &d, &cl) < 0 ||
+    if (mt_db_prepare(ctx, &d) < 0)
+        goto out;
+    if (mt_client_build(mt_engine_get(d.t.engine), &d.t, mt_db_tunnel_addr(&d.t, addr, sizeof(addr)),
+                        1, &cl, &ctx->err) < 0 ||
         mt_client_add_args(&cl, ctx->args.pos, ctx->args.npos, &ctx->err) < 0) /* the user's */
         goto out;
     for (i = 0; i < 2 && cl.pw_env[i]; i++)

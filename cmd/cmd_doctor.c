@@ -26,6 +26,7 @@
 #include <cjson/cJSON.h>
 
 #include "cmd/aws.h"
+#include "cmd/dbclient.h"
 #include "cmd/dbcommon.h"
 #include "common/awserr.h"
 #include "common/dbprobe.h"
@@ -63,6 +64,7 @@ struct doctor {
     struct check c[MAX_CHECKS];
     int n;
     int creds_ok;
+    int stop; /* a configuration error stops the run (ctx->err holds it) */
     char account[32], arn[300];
     time_t aws_date, local_date; /* STS answer's Date and the local clock then; 0 = none */
     char host_region[40];      /* region inside the host name, "" if none */
@@ -102,15 +104,17 @@ static void set_fix(struct check *c, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The wire family of an engine, from the engine table (cmd/dbclient.h). */
 static const char *family_of(const char *engine)
 {
-    if (!engine)
-        return "mysql";
-    if (!strcmp(engine, "postgres") || !strcmp(engine, "dsql"))
+    switch (mt_engine_get(engine)->proto) {
+    case MT_PROTO_PG:
         return "postgres";
-    if (!strcmp(engine, "elasticache") || !strcmp(engine, "memorydb"))
+    case MT_PROTO_REDIS:
         return "tls";
-    return "mysql";
+    default:
+        return "mysql";
+    }
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -258,7 +262,7 @@ static void check_endpoint(struct doctor *dr)
         char first[64];
         size_t k = strcspn(addrs, ",");
         snprintf(first, sizeof(first), "%.*s", (int)(k < 63 ? k : 63), addrs);
-        if (mt_probe_is_private_addr(first) && !strncmp(first, "127.", 4)) {
+        if (!strncmp(first, "127.", 4) || !strcmp(first, "::1")) {
             c = add(dr, "endpoint name", ST_FAIL, NULL,
                     "%s resolves to the loopback address %s: a tunnel name signed instead of "
                     "the endpoint",
@@ -294,6 +298,7 @@ static int describe_client(struct doctor *dr, const char *service, const char *r
     kc->secret_access_key = a->creds.secret_access_key;
     kc->session_token = a->creds.session_token;
     kc->ca_bundle = a->ca_bundle;
+    kc->clock_skew = &a->clock_skew; /* the run's signing clock offset (as cmd_kms.c) */
     return 0;
 }
 
@@ -321,6 +326,12 @@ static void fmt_utc(time_t t, char *buf, size_t n)
     strftime(buf, n, "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
 
+/* The source as -v names it (cmd/aws.c): the provider's detail, else its short name. */
+static const char *creds_source(const struct mt_creds *c)
+{
+    return c->detail[0] ? c->detail : c->source ? c->source : "?";
+}
+
 static void check_credentials(struct doctor *dr)
 {
     struct mt_aws *a = &dr->d.aws;
@@ -334,6 +345,10 @@ static void check_credentials(struct doctor *dr)
         return;
     }
     if (mt_aws_creds(a) < 0) {
+        if (dr->ctx->err.code != MT_E_AUTH) { /* a broken ~/.aws/config: exit 3, as db token */
+            dr->stop = 1;
+            return;
+        }
         c = add(dr, "credentials", ST_FAIL, NULL, "profile %s: %s", a->profile,
                 dr->ctx->err.msg);
         set_fix(c, "%s", dr->ctx->err.hint[0] ? dr->ctx->err.hint
@@ -354,7 +369,7 @@ static void check_credentials(struct doctor *dr)
     if (caller_identity(dr, &e) < 0) {
         c = add(dr, "credentials", e.code == MT_E_AUTH ? ST_FAIL : ST_WARN, NULL,
                 "profile %s, from %s, %s; %s", a->profile,
-                a->creds.source ? a->creds.source : "?", exp, e.msg);
+                creds_source(&a->creds), exp, e.msg);
         set_fix(c, "%s", e.code == MT_E_AUTH
                              ? "the credentials are rejected: refresh them (sso login, new keys)"
                              : e.hint[0] ? e.hint : "check the network path to STS");
@@ -365,7 +380,7 @@ static void check_credentials(struct doctor *dr)
         dr->creds_ok = 1;
         snprintf(who, sizeof(who), "account %s, %s", dr->account, dr->arn);
         c = add(dr, "credentials", ST_OK, NULL, "profile %s, from %s, %s; %s", a->profile,
-                a->creds.source ? a->creds.source : "?", exp, who);
+                creds_source(&a->creds), exp, who);
     }
     if (a->creds.expiration && a->creds.expiration < now + TOKEN_LIFETIME) {
         c->st = ST_WARN;
@@ -438,8 +453,16 @@ static void check_database(struct doctor *dr)
 {
     const struct mt_target *t = &dr->d.t;
     struct mt_rds_list l[3] = {MT_RDS_LIST_INIT, MT_RDS_LIST_INIT, MT_RDS_LIST_INIT};
-    const char *region = dr->host_region[0] ? dr->host_region : t->region;
     const char *want = dr->endpoint_target[0] ? dr->endpoint_target : t->host;
+    char target_region[40];
+    /* where the database lives: the region in its endpoint name (the CNAME target's when the
+     * host is an alias), else the signing region */
+    const char *region = dr->host_region[0] ? dr->host_region
+                         : dr->endpoint_target[0] &&
+                                 mt_rds_host_region(dr->endpoint_target, target_region,
+                                                    sizeof(target_region)) == 0
+                             ? target_region
+                             : t->region;
     const struct mt_rds_db *db = NULL, *owner = NULL;
     struct mt_kms_client kc;
     char *url = NULL, extra[300];
@@ -674,31 +697,40 @@ static void first_line(const char *s, char *out, size_t n)
 static void check_login(struct doctor *dr)
 {
     struct mt_client cl;
-    char buf[4096], line[LINE];
+    char buf[4096], line[LINE], addr[64];
     int pfd[2] = {-1, -1}, status = 0;
     size_t got = 0;
     pid_t pid;
     struct check *c;
-    char *query[3];
+    const char *query[3];
+    struct mt_err e;
 
     memset(&cl, 0, sizeof(cl));
     if (!dr->creds_ok) {
         add(dr, "login", ST_SKIP, NULL, "needs working credentials");
         return;
     }
-    if (!strcmp(dr->family, "postgres")) {
-        query[0] = (char *)"--no-psqlrc";
-        query[1] = (char *)"--command=SELECT 1";
-        query[2] = NULL;
-    } else {
-        query[0] = (char *)"--execute=SELECT 1";
-        query[1] = NULL;
-    }
-    if (mt_db_sign(dr->ctx, &dr->d) < 0 || mt_db_client(dr->ctx, &dr->d, &cl) < 0 ||
-        mt_client_add_args(&cl, query, query[1] ? 2 : 1, &dr->ctx->err) < 0) {
+    mt_err_clear(&e);
+    if (mt_db_sign(dr->ctx, &dr->d) < 0) {
         add(dr, "login", ST_SKIP, NULL, "%s", dr->ctx->err.msg);
         mt_err_clear(&dr->ctx->err);
         goto out;
+    }
+    /* the client command exactly as db connect builds it */
+    if (mt_client_build(mt_engine_get(dr->d.t.engine), &dr->d.t,
+                        mt_db_tunnel_addr(&dr->d.t, addr, sizeof(addr)), 1, &cl, &e) < 0) {
+        add(dr, "login", ST_SKIP, NULL, "%s", e.msg);
+        goto out;
+    }
+    if (!strcmp(dr->family, "postgres")) {
+        query[0] = "--no-psqlrc";
+        query[1] = "--command=SELECT 1";
+        query[2] = NULL;
+    } else if (!strcmp(dr->family, "mysql")) {
+        query[0] = "--execute=SELECT 1";
+        query[1] = NULL;
+    } else {
+        query[0] = NULL; /* valkey-cli / redis-cli: PING after the options */
     }
     if (pipe(pfd) < 0) {
         add(dr, "login", ST_SKIP, NULL, "pipe: %s", strerror(errno));
@@ -712,18 +744,29 @@ static void check_login(struct doctor *dr)
         goto out;
     }
     if (pid == 0) {
-        int fd = open("/dev/null", O_RDWR), k;
-        if (fd < 0)
+        int fd = open("/dev/null", O_RDWR);
+        char **argv = calloc(cl.argc + 5, sizeof(char *));
+        size_t i, n = 0;
+        if (!argv || fd < 0)
             _exit(127);
+        /* options before the database name: mysql takes a positional db last */
+        argv[n++] = cl.argv[0];
+        for (i = 0; query[i]; i++)
+            argv[n++] = (char *)query[i];
+        for (i = 1; i < cl.argc; i++)
+            argv[n++] = cl.argv[i];
+        if (!query[0])
+            argv[n++] = (char *)"PING";
+        argv[n] = NULL;
         dup2(fd, 0);
         dup2(fd, 1);
         dup2(pfd[1], 2);
         close(pfd[0]);
         close(pfd[1]);
-        for (k = 0; k < 2 && cl.pw_env[k]; k++)
-            if (setenv(cl.pw_env[k], dr->d.token.p, 1) < 0)
+        for (i = 0; i < 2 && cl.pw_env[i]; i++)
+            if (setenv(cl.pw_env[i], dr->d.token.p, 1) < 0)
                 _exit(127);
-        execv(cl.path, cl.argv);
+        execv(cl.path, argv);
         _exit(127);
     }
     close(pfd[1]);
@@ -746,16 +789,20 @@ static void check_login(struct doctor *dr)
         snprintf(buf, sizeof(buf), "(client output withheld: it contained the token)");
     first_line(buf, line, sizeof(line));
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-        add(dr, "login", ST_OK, NULL, "%s logged in as %s and ran SELECT 1", cl.argv[0],
-            dr->d.t.user);
+        add(dr, "login", ST_OK, NULL, "%s logged in as %s and ran %s", cl.prog, dr->d.t.user,
+            query[0] ? "SELECT 1" : "PING");
     } else if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !got) {
-        add(dr, "login", ST_SKIP, NULL, "cannot run %s", cl.argv[0]);
+        add(dr, "login", ST_SKIP, NULL, "cannot run %s", cl.path);
     } else {
         c = add(dr, "login", ST_FAIL, NULL, "the server said: %s", line[0] ? line : "(nothing)");
         if (!strcmp(dr->family, "postgres"))
             set_fix(c, "the PostgreSQL user needs the rds_iam role: GRANT rds_iam TO \"%s\"; "
                        "and the identity rds-db:connect on %s",
                     dr->d.t.user, dr->policy_arn[0] ? dr->policy_arn : "the user's resource");
+        else if (!strcmp(dr->family, "tls"))
+            set_fix(c, "the cache user '%s' must have IAM authentication (user id = user name) "
+                       "and the identity elasticache:Connect / memorydb:Connect on it",
+                    dr->d.t.user);
         else
             set_fix(c, "the MySQL user must use the AWS plugin: CREATE USER '%s' IDENTIFIED WITH "
                        "AWSAuthenticationPlugin AS 'RDS' (MariaDB: IDENTIFIED VIA "
@@ -799,7 +846,9 @@ static void out_text(struct doctor *dr)
     }
     for (i = 0; i < dr->n; i++) {
         const struct check *c = &dr->c[i];
-        printf("  %-4s  %-15s ", status_names[c->st], c->name);
+        static const enum mt_color colors[] = {MT_C_OK, MT_C_WARN, MT_C_ERROR, MT_C_DIM};
+        printf("  %s%-4s%s  %-15s ", mt_sgr(dr->ctx, stdout, colors[c->st]),
+               status_names[c->st], mt_sgr(dr->ctx, stdout, MT_C_RESET), c->name);
         put_text(stdout, c->evidence);
         printf("\n");
         if ((c->st == ST_WARN || c->st == ST_FAIL) && c->fix[0]) {
@@ -912,6 +961,11 @@ static int run_doctor(struct mt_ctx *ctx)
     if (!dr)
         return mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
     dr->ctx = ctx;
+    /* writes nothing: not even the parsed-config cache (config/cache.c) */
+    if (setenv("MYTOOLS_NO_CONFIG_CACHE", "1", 1) < 0) {
+        free(dr);
+        return mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
+    }
     if (mt_db_resolve(ctx, &dr->d) < 0)
         goto out;
     /* never log in from here (that writes caches): a diagnosis reports, it does not repair */
@@ -921,6 +975,8 @@ static int run_doctor(struct mt_ctx *ctx)
     check_region(dr);
     check_endpoint(dr);
     check_credentials(dr);
+    if (dr->stop)
+        goto out;
     check_clock(dr);
     check_database(dr);
     check_user(dr);

@@ -69,10 +69,9 @@ int mt_db_resolve(struct mt_ctx *ctx, struct mt_dbtoken *d);
 /* Gets credentials for the resolved target and signs its token into d->token. */
 int mt_db_sign(struct mt_ctx *ctx, struct mt_dbtoken *d);
 void mt_dbtoken_release(struct mt_dbtoken *d);
+/* The numeric address of the tunnel end (connect_host) for psql's hostaddr=, or NULL without a
+ * tunnel or when it does not resolve. */
+const char *mt_db_tunnel_addr(const struct mt_target *t, char *buf, size_t n);
 
-/* The engine's client command as db connect runs it (cmd/dbclient.h: first client found in
- * PATH, every value quoted, TLS verified, through the tunnel when connect_host is set; never the
- * token: the caller puts it in cl->pw_env). Caller releases with mt_client_release. */
-int mt_db_client(struct mt_ctx *ctx, const struct mt_dbtoken *d, struct mt_client *cl) MT_WUR;
 
 #endif

@@ -595,9 +595,11 @@ int mt_probe_answer_cname(const unsigned char *msg, int len, const char *name, c
             return 0;
         if (type == ns_t_cname && !strcasecmp(owner, name)) {
             char target[NS_MAXDNAME];
-            if (dn_expand(msg, end, p, target, sizeof(target)) < 0 || strlen(target) >= 256)
+            size_t tl;
+            if (dn_expand(msg, end, p, target, sizeof(target)) < 0 ||
+                (tl = strlen(target)) >= 256)
                 return 0;
-            snprintf(out, 256, "%s", target);
+            memcpy(out, target, tl + 1);
             lower(out);
             return 1;
         }

@@ -115,7 +115,8 @@ int mt_kms_aws_call(const struct mt_kms_client *c, const char *signing_name,
     rc = mt_http_call_retry(c->http, prepare, &st, &resp, err);
     if (rc < 0 && mt_aws_skew_retry(err, resp.date, (long)mt_clock_now(), c->clock_skew)) {
         mt_http_debugf(c->http, "aws: %s rejected (%s) with a server clock %+ld s from ours: "
-                                "signing again with the server's clock", target, err->aws_type,
+                                "signing again with the server's clock",
+                       target ? target : what, err->aws_type,
                        *c->clock_skew);
         mt_err_clear(err);
         rc = mt_http_call_retry(c->http, prepare, &st, &resp, err);

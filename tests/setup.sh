@@ -9,10 +9,11 @@ pkgs=(
   libcmocka-dev
   faketime pwgen hyperfine time xclip xvfb mandoc openssl strace
   postgresql mariadb-server mariadb-client
-  redis-server redis-tools tmux
+  dnsmasq-base dnsutils iproute2 util-linux
+  redis-server redis-tools
   python3
-  iproute2 util-linux
   bash-completion zsh fish man-db dpkg-dev
+  tmux
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -54,7 +54,7 @@ CASES = [  # (line typed, expected candidates)
     ("mytools db token -e staging -d ", ["reports"]),
     ("mytools db token --profile ", ["default", "dev", "prod-admin"]),
     ("mytools --profile ", ["default", "dev", "prod-admin"]),
-    ("mytools db token --format ", ["env", "json", "text", "token"]),
+    ("mytools db token --format ", ["env", "json", "text", "token", "url"]),
     ("mkpassword --h", [o for o in help_options(["mkpassword"]) if o.startswith("--h")]),
     ("mkpassword --hash ", ["caching-sha2", "mysql-native", "scram-sha-256"]),
     ("db-token --d", ["--database"]),

@@ -36,8 +36,17 @@ NAME = "mydb.abc123xyz.us-east-1.rds.amazonaws.com"
 SESSION = "FwoGZXIvYXdzEXAMPLEsessionTOKENdoctor"
 
 
+_held = []
+
+
 def closed_port():
-    return awsfix.free_port()   # bound and closed again: nothing listens there
+    """A loopback port that refuses connections for the whole run: bound (so no parallel test
+    can take it) but never listening."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    _held.append(s)
+    return s.getsockname()[1]
 
 
 def run(cmd, **kw):
@@ -68,6 +77,8 @@ def make_pki(d):
 def doctor(home, args, env_extra=None, faketime=None, timeout=90):
     env = home.env(**(env_extra or {}))
     r = mtlib.run(["db", "doctor"] + list(args), env, faketime=faketime, timeout=timeout)
+    # a sanitizer build reports on stderr: no check may hide one behind a parsed answer
+    assert "Sanitizer" not in r.stderr and "runtime error" not in r.stderr, r.stderr
     return r
 
 
@@ -111,6 +122,16 @@ class Offline(unittest.TestCase):
         _, c = checks_of(r)
         self.assertEqual(c["region"]["status"], "ok")
         self.assertIn("(host name)", c["resolution"]["evidence"])
+
+    def test_dsql_region_mismatch(self):
+        r = doctor(self.home, ["--host", "abcdefghijklmnopqrstuvwxyz.dsql.eu-north-1.on.aws",
+                               "--user", "admin", "--region", "us-east-1", "--connect-host",
+                               "127.0.0.1", "--connect-port", str(self.port), "--format", "json"],
+                   offline_env())
+        _, c = checks_of(r)
+        self.assertEqual(c["region"]["status"], "fail")
+        self.assertIn("eu-north-1", c["region"]["evidence"])
+        self.assertEqual(c["endpoint name"]["status"], "ok")
 
     def test_tunnel_address_signed(self):
         r = doctor(self.home, ["--host", "127.0.0.1", "--port", str(self.port), "--user", "app",
@@ -156,6 +177,10 @@ class Offline(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         r = doctor(self.home, ["-e", "nope", "-d", "x"], offline_env())
         self.assertEqual(r.returncode, 3, r.stderr)
+        r = doctor(self.home, ["--host", NAME, "--user", "a", "--profile", "nope"], offline_env())
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("profile 'nope' not found", r.stderr)
+        self.assertEqual(r.stdout, "")
 
     def test_text_output_has_every_check(self):
         r = doctor(self.home, ["--host", "db1.abc.eu-west-1.rds.amazonaws.com", "--user", "App",
@@ -243,6 +268,24 @@ class WithMoto(unittest.TestCase):
             self.assertEqual(c["database"]["status"], "ok", c["database"])
             self.assertEqual(doc["policy"]["Statement"][0]["Resource"],
                              self.expected_arn(d["DbClusterResourceId"]))
+
+    def test_aurora_member_uses_the_cluster_resource_id(self):
+        rds = self.moto.client("rds")
+        rds.create_db_cluster(DBClusterIdentifier="aurora-m", Engine="aurora-mysql",
+                              MasterUsername="master", MasterUserPassword="not-used-123",
+                              EnableIAMDatabaseAuthentication=True)
+        inst = rds.create_db_instance(DBInstanceIdentifier="aurora-m-1", Engine="aurora-mysql",
+                                      DBInstanceClass="db.r5.large",
+                                      DBClusterIdentifier="aurora-m")["DBInstance"]
+        cl = [d for d in rds.describe_db_clusters()["DBClusters"]
+              if d["DBClusterIdentifier"] == "aurora-m"][0]
+        inst = [d for d in rds.describe_db_instances()["DBInstances"]
+                if d["DBInstanceIdentifier"] == "aurora-m-1"][0]
+        self.assertNotEqual(inst["DbiResourceId"], cl["DbClusterResourceId"])
+        r, (doc, c) = self.run_for(inst["Endpoint"]["Address"], inst["Endpoint"]["Port"], "mysql")
+        self.assertEqual(c["database"]["status"], "ok", c["database"])
+        self.assertEqual(doc["policy"]["Statement"][0]["Resource"],
+                         self.expected_arn(cl["DbClusterResourceId"]))
 
     def test_proxy(self):
         d = self.proxy
@@ -349,6 +392,23 @@ class CnameChain(unittest.TestCase):
         self.assertIn("app-db.corp.test -> alias.corp.test -> %s" % NAME, e["evidence"])
         self.assertIn("--host %s" % NAME, e["fix"])
 
+    def test_alias_of_a_moto_instance_finds_it_in_aws(self):
+        """dnsmasq and moto both inside the namespace: the alias's CNAME target is the endpoint
+        DescribeDBInstances reports, so the database check finds the instance behind the alias
+        and the policy ARN carries its DbiResourceId."""
+        p = subprocess.run(["unshare", "-n", "-m", sys.executable, "-B", os.path.abspath(__file__),
+                            "--ns-helper", self.resolv, self.home.path],
+                           env=dict(os.environ), capture_output=True, text=True, timeout=240)
+        self.assertEqual(p.returncode, 0, p.stderr[-3000:])
+        res = json.loads(p.stdout.splitlines()[-1])
+        doc, c = res["doctor"], {x["name"]: x for x in res["doctor"]["checks"]}
+        self.assertEqual(c["endpoint name"]["status"], "fail", c["endpoint name"])
+        self.assertIn(res["endpoint"], c["endpoint name"]["fix"])
+        self.assertEqual(c["database"]["status"], "ok", c["database"])
+        self.assertEqual(doc["policy"]["Statement"][0]["Resource"],
+                         "arn:aws:rds-db:us-east-1:%s:dbuser:%s/app" % (res["account"],
+                                                                       res["resource_id"]))
+
     def test_name_without_cname_warns(self):
         p, (doc, c) = self.run_ns("plain.corp.test", [
             "--host-record=%s,127.0.0.1" % NAME, "--host-record=plain.corp.test,10.1.2.3"])
@@ -420,6 +480,23 @@ class TlsServers:
         self.assertIn("not " + other, t["evidence"])
         self.assertIn(NAME, t["evidence"])
         self.assertIn("--host", t["fix"])
+
+    def test_writes_nothing(self):
+        def tree():
+            out = {}
+            for root, dirs, files in os.walk(self.home.path):
+                for n in dirs + files:
+                    p = os.path.join(root, n)
+                    st = os.lstat(p)
+                    out[p] = (st.st_mode, st.st_size, st.st_mtime_ns)
+            return out
+        self.config()
+        time.sleep(2.1)   # the config cache skips files changed in the last 2 s: let it apply
+        before = tree()
+        r = doctor(self.home, ["-e", "t", "-d", "db", "--format", "json", "--login"],
+                   offline_env())
+        checks_of(r)
+        self.assertEqual(tree(), before)
 
     def test_login_wrong_password_shows_server_message(self):
         r, (doc, c) = self.doctor(["--login"])
@@ -659,5 +736,52 @@ class MariadbWithoutTls(unittest.TestCase):
         self.assertIn("needs TLS", t["fix"])
 
 
+def ns_helper(resolv, home_path):
+    """Runs inside `unshare -n -m` (see CnameChain): loopback up, resolv.conf bind-mounted,
+    moto + dnsmasq on 127.0.0.1, one doctor run; prints one JSON line."""
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    subprocess.run(["mount", "--bind", resolv, "/etc/resolv.conf"], check=True)
+    moto = awsfix.Moto().start()
+    dns = None
+    try:
+        rds = moto.client("rds")
+        d = rds.create_db_instance(DBInstanceIdentifier="behind-alias", Engine="postgres",
+                                   DBInstanceClass="db.t3.micro", MasterUsername="master",
+                                   MasterUserPassword="not-used-123",
+                                   EnableIAMDatabaseAuthentication=True)["DBInstance"]
+        d = rds.describe_db_instances(DBInstanceIdentifier="behind-alias")["DBInstances"][0]
+        endpoint = d["Endpoint"]["Address"]
+        dns = subprocess.Popen(["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
+                                "--no-resolv", "--no-hosts", "--bind-interfaces",
+                                "--listen-address=127.0.0.1", "--port=53", "--pid-file=",
+                                "--user=root", "--host-record=%s,127.0.0.1" % endpoint,
+                                "--cname=orders-db.corp.test,%s" % endpoint],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + WAIT
+        while subprocess.run(["dig", "+time=1", "+tries=1", "+short", "@127.0.0.1",
+                              "orders-db.corp.test"], capture_output=True,
+                             text=True).stdout.strip() == "":
+            if time.monotonic() > deadline:
+                raise RuntimeError("dnsmasq did not answer")
+            time.sleep(0.05)
+        env = mtlib.clean_env(home_path, AWS_ACCESS_KEY_ID=moto.access_key_id,
+                              AWS_SECRET_ACCESS_KEY=moto.secret_access_key,
+                              AWS_ENDPOINT_URL_STS=moto.endpoint,
+                              AWS_ENDPOINT_URL_RDS=moto.endpoint, AWS_REGION=moto.region)
+        r = mtlib.run(["db", "doctor", "--host", "orders-db.corp.test", "--user", "app",
+                       "--engine", "postgres", "--connect-port", str(closed_port()),
+                       "--format", "json"], env, timeout=120)
+        print(json.dumps({"doctor": json.loads(r.stdout), "endpoint": endpoint,
+                          "resource_id": d["DbiResourceId"], "account": moto.account_id}))
+    finally:
+        if dns:
+            dns.kill()
+            dns.wait()
+        moto.stop()
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--ns-helper":
+        ns_helper(sys.argv[2], sys.argv[3])
+        sys.exit(0)
     unittest.main(verbosity=2)
