@@ -445,12 +445,12 @@ static int remote_open(struct mt_ctx *ctx, const struct plan *p, struct remote *
     size_t i;
 
     if (p->kms && !(r->kms_key = mt_kms_key_id(p->kms, &ctx->err))) {
-        mt_err_prefix(&ctx->err, "--kms: ");
+        mt_err_prefix(&ctx->err, "--kms");
         return -1;
     }
     if ((v = mt_args_get(&ctx->args, PW_OPT_SECRET_KMS_KEY)) != NULL &&
         !(r->secret_kms_key = mt_kms_key_id(v, &ctx->err))) {
-        mt_err_prefix(&ctx->err, "--secret-kms-key: ");
+        mt_err_prefix(&ctx->err, "--secret-kms-key");
         return -1;
     }
     if (mt_config_load(ctx->config_path, ctx->config_path != NULL, &r->cfg, &ctx->err) < 0)

@@ -180,7 +180,7 @@ int mt_kms_json_call(const struct mt_kms_client *c, const char *signing_name, co
     mt_http_debugf(c->http, "aws: %s (%s, region %s)", target, signing_name, c->region);
     if (mt_http_call_retry(c->http, prepare, &st, &resp, err) < 0) {
         if (err && err->code != MT_E_NOMEM && err->code != MT_E_INTERNAL)
-            mt_err_prefix(err, "%s: ", what);
+            mt_err_prefix(err, "%s", what);
         goto out;
     }
     if (mt_buf_add(out, resp.body.p ? resp.body.p : "", resp.body.len) < 0) {
