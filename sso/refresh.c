@@ -148,7 +148,10 @@ static int locked_attempt(const struct mt_creds_in *in, const struct mt_sso_prof
                 goto out;
         } else if (mt_sso_token_valid(&t, now, 0)) {
             debugf(in, "sso: refresh failed (%s); the token is still valid", e.msg);
-        } else if (e.code == MT_E_HTTP || e.http_status >= 500 || e.http_status == 429) {
+        } else if ((e.code != MT_E_AUTH && e.code != MT_E_AWS) || e.http_status >= 500 ||
+                   e.http_status == 429) {
+            /* a transport, configuration (bad endpoint, sso_region) or local failure: logging
+             * in again would not help */
             *err = e;
             mt_err_prefix(err, "cannot refresh the SSO token of %s", key);
             goto out;

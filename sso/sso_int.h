@@ -16,8 +16,12 @@
 
 /* Wipes every string of a parsed tree, then deletes it. NULL-safe. */
 void mt_sso_json_free(cJSON *root);
-/* A string member that is a non-empty string, duplicated; NULL otherwise (or on OOM). */
+/* A string member that is a non-empty string without control characters, duplicated; NULL
+ * otherwise (a corrupt value counts as missing) or on OOM. */
 char *mt_sso_json_str(const cJSON *obj, const char *key);
+/* 1 if any key or string value in the list n (and below) holds a control character: a cache
+ * file with one is corrupt as a whole (CR/LF would reach an HTTP header). */
+int mt_sso_json_has_ctl(const cJSON *n);
 /* Parses the first JSON object of data (trailing bytes ignored, a missing final '}' salvaged).
  * NULL if there is none. */
 cJSON *mt_sso_json_parse_object(const char *data, size_t len);

@@ -5,9 +5,12 @@ mistakes (defect 10), against the real binary, moto (signature checking on) and 
 Every assertion matches the complete stderr (re.fullmatch), so a separator lost between two parts
 of a chain (`... for profile 'p'cannot reach ...`) fails. Only the number in libcurl's
 "after N ms" varies and is matched as \\d+."""
+import http.server
+import json
 import os
 import re
 import sys
+import threading
 import time
 import unittest
 
@@ -21,16 +24,47 @@ DB_ARGS = ["db", "token", "--host", "db1.cluster-abc.us-east-1.rds.amazonaws.com
 REFUSED = (r"cannot reach '127\.0\.0\.1:1': Failed to connect to 127\.0\.0\.1 port 1 after \d+ ms: "
            r"Couldn't connect to server")
 HINT = "hint: run 'mytools sso login --profile p'\n"
-MOTO = FAKE = None
+MOTO = FAKE = REDIRECT = None
+
+
+class Redirector(http.server.BaseHTTPRequestHandler):
+    """Answers everything with a 302 whose body claims an expired token, as a captive portal or a
+    hostile proxy could: the body must not turn a redirect into 'log in again'."""
+
+    def answer(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        if n:
+            self.rfile.read(n)
+        body = json.dumps({"__type": "ExpiredTokenException", "error": "invalid_grant",
+                           "message": "log in again"}).encode()
+        self.send_response(302)
+        self.send_header("Location", "http://127.0.0.1:1/elsewhere")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = answer
+
+    def log_message(self, *a):
+        pass
 
 
 def setUpModule():
-    global MOTO, FAKE
+    global MOTO, FAKE, REDIRECT
+    REDIRECT = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirector)
+    threading.Thread(target=REDIRECT.serve_forever, daemon=True).start()
     MOTO, FAKE = awsfix.start_sso_stack()
 
 
 def tearDownModule():
     awsfix.stop_sso_stack(MOTO, FAKE)
+    REDIRECT.shutdown()
+    REDIRECT.server_close()
+
+
+def redirect_url():
+    return "http://127.0.0.1:%d" % REDIRECT.server_address[1]
 
 
 class Base(unittest.TestCase):
@@ -40,6 +74,10 @@ class Base(unittest.TestCase):
 
     def tearDown(self):
         self.home.cleanup()
+
+    def fresh_home(self):
+        self.home.cleanup()
+        self.home = awsfix.TempHome()
 
     def sso_session(self, expires_in):
         self.home.sso_profile_config()
@@ -118,6 +156,104 @@ class ChainedErrors(Base):
         r = run(["mkpassword", "--kms", "bad key"], self.home.env(moto=MOTO))
         self.assert_stderr(r, 2, r"mytools mkpassword: --kms: 'bad key' is not a KMS key id, "
                                  r"key ARN, alias/NAME or alias name\n")
+
+
+class ExitCodes(Base):
+    """Defect 10: configuration mistakes are exit 3 (never 4 with a login hint), a redirect is 1,
+    a cached token with CR/LF is a corrupt cache (exit 4 with the login hint, never 2)."""
+
+    def test_bad_scheme_overrides_are_config_errors(self):
+        for expires_in in (-60, 3600):      # the refresh path and the GetRoleCredentials path
+            for var in ("AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL_SSO"):
+                for url in ("ftp://127.0.0.1/x", "file:///etc/passwd"):
+                    with self.subTest(expires_in=expires_in, var=var, url=url):
+                        self.fresh_home()
+                        self.sso_session(expires_in)
+                        r = run(DB_ARGS, self.home.env(fake=FAKE, moto=MOTO, extra={var: url}))
+                        if var == "AWS_ENDPOINT_URL_SSO" and expires_in < 0:
+                            # refreshed first (the OIDC endpoint is fine), then the portal call
+                            ctx = "cannot get SSO role credentials for profile 'p'"
+                        elif var == "AWS_ENDPOINT_URL_SSO":
+                            ctx = "cannot get SSO role credentials for profile 'p'"
+                        else:
+                            ctx = "cannot refresh the SSO token of sso-session 'my-sso'"
+                        if var == "AWS_ENDPOINT_URL_SSO_OIDC" and expires_in > 0:
+                            # a valid token makes no OIDC call: the override is never used
+                            self.assertEqual(r.returncode, 0, r.stderr)
+                            continue
+                        self.assert_stderr(r, 3, r"mytools db token: %s: invalid endpoint URL "
+                                           r"'%s' \(from %s\)\n" % (ctx, re.escape(url), var))
+        self.static_creds()
+        for url in ("ftp://127.0.0.1/x", "file:///etc/passwd"):
+            r = run(["mkpassword", "--kms", "alias/x"], self.home.env(kms=url))
+            self.assert_stderr(r, 3, r"mytools mkpassword: invalid endpoint URL '%s' \(from "
+                                     r"AWS_ENDPOINT_URL_KMS\)\n" % re.escape(url))
+
+    def test_injected_sso_region(self):
+        for bad in ("us-east-1.evil.example/x", "us-east-1 x", "x@127.0.0.1"):
+            for expires_in in (None, -60, 3600):
+                with self.subTest(region=bad, expires_in=expires_in):
+                    self.fresh_home()
+                    if expires_in is not None:
+                        self.sso_session(expires_in)
+                    self.home.sso_profile_config(sso_region=bad)
+                    r = run(DB_ARGS, self.home.env(fake=FAKE, moto=MOTO))
+                    self.assert_stderr(r, 3, r"mytools db token: %s: profile 'p': invalid "
+                                       r"sso_region '%s'\n"
+                                       % (re.escape(os.path.join(self.home.aws, "config")),
+                                          re.escape(bad)))
+        self.assertEqual(FAKE.count(), 0)
+
+    def test_redirect_is_a_runtime_error(self):
+        line = (r"the endpoint answered with a redirect \(HTTP 302\), which is not followed\n"
+                r"hint: check the endpoint override \(AWS_ENDPOINT_URL\*, endpoint_url\) and any "
+                r"proxy\n")
+        self.sso_session(-60)
+        before = open(self.home.sso_token_path("my-sso")).read()
+        r = run(DB_ARGS, self.home.env(fake=FAKE, moto=MOTO,
+                                       extra={"AWS_ENDPOINT_URL_SSO_OIDC": redirect_url()}))
+        self.assert_stderr(r, 1, r"mytools db token: cannot refresh the SSO token of "
+                                 r"sso-session 'my-sso': " + line)
+        self.assertEqual(open(self.home.sso_token_path("my-sso")).read(), before)
+        self.fresh_home()
+        self.sso_session(3600)
+        r = run(DB_ARGS, self.home.env(fake=FAKE, moto=MOTO,
+                                       extra={"AWS_ENDPOINT_URL_SSO": redirect_url()}))
+        self.assert_stderr(r, 1, r"mytools db token: cannot get SSO role credentials for "
+                                 r"profile 'p': " + line)
+        self.static_creds()
+        r = run(["mkpassword", "--kms", "alias/x"], self.home.env(kms=redirect_url()))
+        self.assert_stderr(r, 1, r"mytools mkpassword: KMS Encrypt: " + line)
+
+    def test_crlf_in_cached_token_is_corrupt(self):
+        for field in ("accessToken", "refreshToken", "clientSecret"):
+            with self.subTest(field=field):
+                self.fresh_home()
+                f = self.sso_session(-60 if field != "accessToken" else 3600)
+                f[field] = f[field][:8] + "\r\nX-Injected: 1"
+                self.home.write_sso_token("my-sso", f)
+                before = open(self.home.sso_token_path("my-sso")).read()
+                r = run(DB_ARGS, self.home.env(fake=FAKE, moto=MOTO))
+                self.assertEqual(r.returncode, 4, r.stderr)
+                self.assertTrue(r.stderr.endswith(HINT), r.stderr)
+                self.assertEqual(len(r.stderr.splitlines()), 2, r.stderr)
+                self.assertEqual(open(self.home.sso_token_path("my-sso")).read(), before)
+        self.assertEqual(FAKE.count(), 0)
+
+    def test_crlf_in_cli_cache_is_a_miss(self):
+        self.sso_session(3600)
+        r = run(DB_ARGS, self.home.env(fake=FAKE, moto=MOTO))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        cli = self.home.cli_cache_path("123456789012", "ReadOnly", session_name="my-sso")
+        d = json.load(open(cli))
+        d["Credentials"]["SessionToken"] += "\r\nX-Injected: 1"
+        with open(cli, "w") as fh:
+            json.dump(d, fh)
+        FAKE.reset(requests=True)
+        r = run(DB_ARGS + ["-v"], self.home.env(fake=FAKE, moto=MOTO))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(FAKE.count("GetRoleCredentials"), 1)   # a miss: fetched again
+        self.assertNotIn("\r", open(cli).read().replace("\\r", ""))
 
 
 if __name__ == "__main__":
