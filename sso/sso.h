@@ -148,6 +148,7 @@ struct mt_sso_net {
     const char *ca_bundle; /* NULL: the system store */
     void (*debug)(void *ud, const char *line); /* -v lines (never a secret); may be NULL */
     void *ud;
+    void (*warn)(void *ud, const char *line);  /* warnings (never a secret); may be NULL */
 };
 
 /* Where login flows talk to the person. Never given a secret. */
