@@ -256,5 +256,68 @@ class ExitCodes(Base):
         self.assertNotIn("\r", open(cli).read().replace("\\r", ""))
 
 
+class Mkpassword(Base):
+    """Defect 13: --secret needs a username source (exit 2, before any request); a failing
+    --format json run prints nothing on stdout (not a partial '[')."""
+
+    def test_secret_needs_a_username(self):
+        self.static_creds()
+        r = run(["mkpassword", "--secret", "harden/nouser"], self.home.env(moto=MOTO))
+        self.assert_stderr(r, 2, r"mytools mkpassword: --secret needs --username, or "
+                                 r"--env/--database to take the configured user\n(hint: .*\n)?")
+        self.assertEqual(r.stdout, "")
+        names = [x["Name"] for x in MOTO.sm.list_secrets()["SecretList"]]
+        self.assertNotIn("harden/nouser", names)
+        r = run(["mkpassword", "--secret", "harden/user", "--username", "app"],
+                self.home.env(moto=MOTO))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(MOTO.sm_get("harden/user"))["username"], "app")
+
+    def test_failing_json_run_prints_nothing(self):
+        self.static_creds()
+        r = run(["mkpassword", "--format", "json", "--kms", "alias/none", "-n", "3"],
+                self.home.env(moto=MOTO))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(r.stdout, "", "partial JSON on stdout")
+        # the second of three Encrypt calls fails: still nothing on stdout
+        calls = []
+
+        class OneThenDenied(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                calls.append(1)
+                if len(calls) == 1:
+                    code, body = 200, {"CiphertextBlob": "AAECAw==", "KeyId": "k",
+                                       "EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}
+                else:
+                    code, body = 400, {"__type": "DisabledException", "message": "disabled"}
+                data = json.dumps(body).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *a):
+                pass
+
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OneThenDenied)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        try:
+            r = run(["mkpassword", "--format", "json", "--kms", "alias/k", "-n", "3"],
+                    self.home.env(kms="http://127.0.0.1:%d" % srv.server_address[1]))
+        finally:
+            srv.shutdown()
+            srv.server_close()
+        self.assertEqual(len(calls), 2)
+        self.assert_stderr(r, 1, r"mytools mkpassword: KMS Encrypt: DisabledException: "
+                                 r"disabled\n(hint: .*\n)?")
+        self.assertEqual(r.stdout, "", "partial JSON on stdout")
+        key = MOTO.kms_create_key()
+        r = run(["mkpassword", "--format", "json", "--kms", key, "-n", "2"],
+                self.home.env(moto=MOTO))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(json.loads(r.stdout)), 2)
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
