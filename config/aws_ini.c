@@ -660,8 +660,9 @@ static int parse_line(struct ip *p, struct mt_ini_section **cur, struct ini_entr
             size_t vl = strip_comment(s, n), ol = strlen(e->value);
             char *nv;
             trim(&s, &vl);
-            if (!(nv = a_dupn(p->ini, e->value, ol + vl + 1)))
+            if (!(nv = a_alloc(p->ini, ol + vl + 2, 0)))
                 return nomem(p);
+            memcpy(nv, e->value, ol);
             nv[ol] = '\n';
             memcpy(nv + ol + 1, s, vl);
             nv[ol + 1 + vl] = '\0';

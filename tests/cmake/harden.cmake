@@ -3,3 +3,22 @@
 mt_py_test(errors_e2e ${CMAKE_CURRENT_LIST_DIR}/../e2e/test_errors.py)
 mt_py_test(files_e2e ${CMAKE_CURRENT_LIST_DIR}/../e2e/test_files.py)
 mt_py_test(scale_e2e ${CMAKE_CURRENT_LIST_DIR}/../e2e/test_scale.py)
+
+# libFuzzer targets for the parsers of outside input that had none (see fuzz.cmake); the
+# command-line parser is fuzzed over the real option tables: every cmd/ source but main.c.
+include(${CMAKE_CURRENT_LIST_DIR}/fuzz.cmake)
+mt_fuzz_target(NAME fuzz_awserr SOURCES ${CMAKE_CURRENT_LIST_DIR}/../fuzz/fuzz_awserr.c
+               LIBS mt_common CORPUS tests/fuzz/corpus/fuzz_awserr)
+mt_fuzz_target(NAME fuzz_sigv4_canon SOURCES ${CMAKE_CURRENT_LIST_DIR}/../fuzz/fuzz_sigv4_canon.c
+               LIBS mt_sigv4 mt_common CORPUS tests/fuzz/corpus/fuzz_sigv4_canon)
+file(GLOB MT_CMD_SOURCES ${CMAKE_SOURCE_DIR}/cmd/*.c)
+list(FILTER MT_CMD_SOURCES EXCLUDE REGEX "/main\\.c$")
+mt_fuzz_target(NAME fuzz_cli_args
+               SOURCES ${CMAKE_CURRENT_LIST_DIR}/../fuzz/fuzz_cli_args.c ${MT_CMD_SOURCES}
+               LIBS mt_kms mt_sso mt_sigv4 mt_config mt_common PkgConfig::CJSON PkgConfig::YAML
+                    PkgConfig::SODIUM
+               CORPUS tests/fuzz/corpus/fuzz_cli_args)
+target_compile_definitions(fuzz_cli_args_replay PRIVATE MT_VERSION="${PROJECT_VERSION}")
+if(TARGET fuzz_cli_args)
+  target_compile_definitions(fuzz_cli_args PRIVATE MT_VERSION="${PROJECT_VERSION}")
+endif()
