@@ -22,3 +22,7 @@ target_compile_definitions(fuzz_cli_args_replay PRIVATE MT_VERSION="${PROJECT_VE
 if(TARGET fuzz_cli_args)
   target_compile_definitions(fuzz_cli_args PRIVATE MT_VERSION="${PROJECT_VERSION}")
 endif()
+
+# valgrind memcheck over the e2e paths (skipped in the sanitizer build)
+mt_py_test(valgrind_e2e ${CMAKE_CURRENT_LIST_DIR}/../e2e/test_valgrind.py LABELS "e2e;valgrind"
+           TIMEOUT 900)
