@@ -26,3 +26,4 @@ endif()
 # valgrind memcheck over the e2e paths (skipped in the sanitizer build)
 mt_py_test(valgrind_e2e ${CMAKE_CURRENT_LIST_DIR}/../e2e/test_valgrind.py LABELS "e2e;valgrind"
            TIMEOUT 900)
+mt_py_test(faults_e2e ${CMAKE_CURRENT_LIST_DIR}/../e2e/test_faults.py)
