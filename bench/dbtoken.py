@@ -12,6 +12,7 @@ import tempfile
 import time
 
 bin_path, out_dir, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+go_bin = sys.argv[4] if len(sys.argv) > 4 else None
 home = tempfile.mkdtemp(prefix="mt-bench-")
 host = "db1999.cluster-abc123.eu-west-1.rds.amazonaws.com"
 
@@ -70,6 +71,10 @@ try:
                                             "app_user", "--region", "eu-west-1"], peer_env),
         ("node @aws-sdk/rds-signer", [shutil.which("node"), node_script], node_env),
     ]
+    if go_bin:
+        # LoadDefaultConfig reads the environment credentials, as the other peers do
+        tools.append(("go aws-sdk-go-v2 BuildAuthToken", [go_bin, host + ":3306", "eu-west-1",
+                                                          "app_user"], peer_env))
 
     results = []
     for name, argv, env in tools:

@@ -115,6 +115,11 @@ static void net_debug(void *ud, const char *line)
     mt_debug(((struct mt_aws *)ud)->ctx, "%s", line);
 }
 
+static void net_warn(void *ud, const char *line)
+{
+    mt_warn(((struct mt_aws *)ud)->ctx, "%s", line);
+}
+
 void mt_aws_sso_net(struct mt_aws *a, struct mt_sso_net *net)
 {
     memset(net, 0, sizeof(*net));
@@ -122,6 +127,7 @@ void mt_aws_sso_net(struct mt_aws *a, struct mt_sso_net *net)
     net->endpoint = net_endpoint;
     net->ca_bundle = a->ca_bundle;
     net->debug = net_debug;
+    net->warn = net_warn;
     net->ud = a;
     net->clock_skew = &a->clock_skew;
 }

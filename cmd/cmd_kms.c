@@ -65,7 +65,7 @@ static int parse_common(struct mt_ctx *ctx, struct kms_run *r)
             return -1;
         }
     if (key && !(r->key_id = mt_kms_key_id(key, &ctx->err))) {
-        mt_err_prefix(&ctx->err, "--key: ");
+        mt_err_prefix(&ctx->err, "--key");
         return -1;
     }
     return 0;

@@ -178,6 +178,12 @@ static int make_plan(struct mt_ctx *ctx, struct plan *p)
         return -1;
     if (p->secret && p->count != 1)
         return usage(ctx, "--secret", "stores one password: --count must be 1");
+    /* a secret without a username is useless to every RDS client and rotation function: the
+     * user comes from --username or from the configured database, never silently from nowhere */
+    if (p->secret && !mt_args_has(a, PW_OPT_USERNAME) && !mt_args_has(a, PW_OPT_ENV) &&
+        !mt_args_has(a, PW_OPT_DATABASE))
+        return usage(ctx, "--secret", "needs --username, or --env/--database to take the "
+                                      "configured user");
     return 0;
 }
 
@@ -446,12 +452,12 @@ static int remote_open(struct mt_ctx *ctx, const struct plan *p, struct remote *
     size_t i;
 
     if (p->kms && !(r->kms_key = mt_kms_key_id(p->kms, &ctx->err))) {
-        mt_err_prefix(&ctx->err, "--kms: ");
+        mt_err_prefix(&ctx->err, "--kms");
         return -1;
     }
     if ((v = mt_args_get(&ctx->args, PW_OPT_SECRET_KMS_KEY)) != NULL &&
         !(r->secret_kms_key = mt_kms_key_id(v, &ctx->err))) {
-        mt_err_prefix(&ctx->err, "--secret-kms-key: ");
+        mt_err_prefix(&ctx->err, "--secret-kms-key");
         return -1;
     }
     if (mt_config_load(ctx->config_path, ctx->config_path != NULL, &r->cfg, &ctx->err) < 0)
@@ -529,6 +535,7 @@ static int generate_remote(struct mt_ctx *ctx, const struct plan *p)
     struct remote r;
     struct mt_pwgen g = MT_PWGEN_INIT;
     struct mt_buf ver = MT_BUF_INIT_SECRET, ct = MT_BUF_INIT, line = MT_BUF_INIT_SECRET;
+    struct mt_buf js = MT_BUF_INIT_SECRET;
     struct mt_kms_sm_result res = MT_KMS_SM_RESULT_INIT;
     char *pw = NULL, *render = NULL;
     size_t len;
@@ -548,8 +555,9 @@ static int generate_remote(struct mt_ctx *ctx, const struct plan *p)
         goto out;
     }
     pw[len] = '\0';
-    if (p->json && fputs("[\n", stdout) == EOF)
-        goto io;
+    /* JSON is printed only when complete: a failure half-way leaves no partial '[' on stdout */
+    if (p->json && mt_buf_adds(&js, "[\n") < 0)
+        goto nomem;
     for (i = 0; i < p->count; i++) {
         const char *values[4] = {NULL, NULL, NULL, NULL};
 
@@ -576,8 +584,8 @@ static int generate_remote(struct mt_ctx *ctx, const struct plan *p)
         if (p->json) {
             if (json_object(ctx, names, values, 4, render, REMOTE_RENDER_MAX) < 0)
                 goto out;
-            if (fputs(render, stdout) == EOF || fputs(i + 1 < p->count ? ",\n" : "\n", stdout) == EOF)
-                goto io;
+            if (mt_buf_adds(&js, render) < 0 || mt_buf_adds(&js, i + 1 < p->count ? ",\n" : "\n") < 0)
+                goto nomem;
             mt_memzero(render, strlen(render));
         } else {
             size_t k;
@@ -595,9 +603,14 @@ static int generate_remote(struct mt_ctx *ctx, const struct plan *p)
                 goto io;
         }
     }
-    if (p->json && fputs("]\n", stdout) == EOF)
+    if (p->json && (mt_buf_adds(&js, "]\n") < 0))
+        goto nomem;
+    if (p->json && fwrite(js.p, 1, js.len, stdout) != js.len)
         goto io;
     rc = 0;
+    goto out;
+nomem:
+    mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
     goto out;
 aws_fail:
     auth_hint(ctx, &r);
@@ -612,6 +625,7 @@ out:
     mt_buf_release(&ver);
     mt_buf_release(&ct);
     mt_buf_release(&line);
+    mt_buf_release(&js);
     mt_kms_sm_result_release(&res);
     mt_pwgen_release(&g);
     remote_release(&r);
@@ -685,8 +699,10 @@ const struct mt_cmd mt_cmd_mkpassword = {
     "--kms KEY prints the base64 KMS ciphertext of each password instead (decrypt with\n"
     "'mytools kms decrypt'). --secret NAME stores {\"username\",\"password\"} (plus engine,\n"
     "host, port, dbname of the database named by --env/--database) as the secret's value and\n"
+    "needs --username or --env/--database (whose configured user is taken); it\n"
     "prints its ARN and version id, tab-separated; an existing secret is an error (exit 1,\n"
     "nothing changed) unless --overwrite adds a new version, which becomes AWSCURRENT. With\n"
     "either, --hash appends the verifier after a tab and the password is never printed; the\n"
-    "JSON objects then carry ciphertext, secret_arn, version_id and verifier as they apply.",
+    "JSON objects then carry ciphertext, secret_arn, version_id and verifier as they apply;\n"
+    "JSON is printed only when complete.",
 };

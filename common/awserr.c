@@ -344,6 +344,15 @@ int mt_aws_parse_error(const struct mt_http_resp *resp, struct mt_err *err)
     parse(resp, &p);
     err->hint[0] = '\0'; /* no stale hint from an earlier error in the same object */
     code = mt_aws_error_class(p.code, resp->status);
+    if (resp->status >= 300 && resp->status < 400) {
+        /* AWS APIs never redirect; libcurl does not follow, and whatever the body claims, the
+         * endpoint is wrong (a proxy, a captive portal, a misconfigured override) */
+        mt_err_set(err, MT_E_HTTP, "the endpoint answered with a redirect (HTTP %ld), which is "
+                   "not followed", resp->status);
+        mt_err_hint(err, "check the endpoint override (AWS_ENDPOINT_URL*, endpoint_url) and any proxy");
+        err->http_status = resp->status;
+        return -1;
+    }
     if (p.code[0] && p.message[0])
         mt_err_set(err, code, "%s: %s", p.code, p.message);
     else if (p.code[0])

@@ -66,7 +66,7 @@ const char *mt_endpoint_service_id(const char *service)
 
 /* Region names are lower-case letters, digits and '-', like every AWS region; anything else could
  * smuggle a different host into the default endpoint. */
-static int region_ok(const char *r)
+int mt_endpoint_region_ok(const char *r)
 {
     size_t i, n = strlen(r);
     if (n == 0 || n > 64 || r[0] == '-' || r[n - 1] == '-')
@@ -166,7 +166,7 @@ char *mt_endpoint_resolve(const struct mt_endpoint_in *in, struct mt_err *err)
         mt_err_hint(err, "set --region, AWS_REGION or the profile's region");
         return NULL;
     }
-    if (!region_ok(in->region)) {
+    if (!mt_endpoint_region_ok(in->region)) {
         mt_err_set(err, MT_E_CONFIG, "invalid region '%s'", in->region);
         return NULL;
     }

@@ -50,6 +50,9 @@ char *mt_endpoint_resolve(const struct mt_endpoint_in *in, struct mt_err *err) M
 
 /* "AWS_ENDPOINT_URL_SECRETS_MANAGER" for "secrets_manager", ...; NULL for an unknown service.
  * Static storage. */
+/* 1 if r looks like an AWS region (lower-case letters, digits, inner '-'), else 0: anything else
+ * could smuggle another host into a default endpoint. */
+int mt_endpoint_region_ok(const char *r);
 const char *mt_endpoint_env_name(const char *service);
 
 /* The canonical service id for a spelling ("secretsmanager", "SSO-OIDC", "Secrets Manager" ...),

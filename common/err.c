@@ -55,23 +55,20 @@ int mt_err_hint(struct mt_err *err, const char *fmt, ...)
 void mt_err_prefix(struct mt_err *err, const char *fmt, ...)
 {
     char pre[256], old[sizeof(err->msg)];
+    size_t pl, ol;
     va_list ap;
     if (!err)
         return;
     va_start(ap, fmt);
     vset(pre, sizeof(pre), fmt, ap);
     va_end(ap);
+    /* the separator is ours: drop one a caller still writes, then add exactly ": " */
+    pl = strlen(pre);
+    while (pl && (pre[pl - 1] == ' ' || pre[pl - 1] == ':'))
+        pre[--pl] = '\0';
     memcpy(old, err->msg, sizeof(old));
-    {
-        size_t pl = strlen(pre), ol = strlen(old);
-        if (pl > sizeof(err->msg) - 1)
-            pl = sizeof(err->msg) - 1;
-        if (ol > sizeof(err->msg) - 1 - pl)
-            ol = sizeof(err->msg) - 1 - pl;
-        memcpy(err->msg, pre, pl);
-        memcpy(err->msg + pl, old, ol);
-        err->msg[pl + ol] = '\0';
-    }
+    ol = strlen(old);
+    snprintf(err->msg, sizeof(err->msg), ol ? "%s: %s" : "%s", pre, old);
 }
 
 void mt_err_clear(struct mt_err *err)

@@ -49,7 +49,8 @@ int mt_err_sys(struct mt_err *err, enum mt_errc code, int errnum, const char *fm
     MT_PRINTF(4, 5);
 /* Sets the optional hint line (printed as "hint: ..."). Returns -1. */
 int mt_err_hint(struct mt_err *err, const char *fmt, ...) MT_PRINTF(2, 3);
-/* Prepends context to the message: "ctx: old message". */
+/* Prepends context to the message as "ctx: old message": the ": " separator is added here, so
+ * callers pass the bare context (a trailing ":" or space they still write is dropped). */
 void mt_err_prefix(struct mt_err *err, const char *fmt, ...) MT_PRINTF(2, 3);
 /* Clears err back to MT_ERR_INIT. */
 void mt_err_clear(struct mt_err *err);

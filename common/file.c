@@ -7,42 +7,107 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
-int mt_file_read(const char *path, size_t max, struct mt_buf *out, struct mt_err *err)
+static const char *type_name(mode_t m)
 {
-    int fd, e;
-    ssize_t n;
-    size_t total = 0;
+    if (S_ISDIR(m))
+        return "a directory";
+    if (S_ISFIFO(m))
+        return "a FIFO";
+    if (S_ISCHR(m) || S_ISBLK(m))
+        return "a device";
+    if (S_ISSOCK(m))
+        return "a socket";
+    if (S_ISLNK(m))
+        return "a symbolic link";
+    return "not a regular file";
+}
 
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return mt_err_sys(err, MT_E_IO, errno, "cannot read '%s'", path);
-    for (;;) {
-        if (mt_buf_grow(out, 4096) < 0) {
-            close(fd);
-            return mt_err_set(err, MT_E_IO, "cannot read '%s': file too large", path);
+int mt_file_open_regular(const char *path, unsigned flags, struct stat *st, struct mt_err *err)
+{
+    struct stat tmp, *sp = st ? st : &tmp;
+    int fd, e;
+
+    /* O_NONBLOCK: opening a FIFO with no writer (or a tty, a tape) must not wait forever */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY |
+                        ((flags & MT_FILE_NOFOLLOW) ? O_NOFOLLOW : 0));
+    if (fd < 0) {
+        e = errno;
+        if (e == ELOOP && (flags & MT_FILE_NOFOLLOW)) {
+            mt_err_set(err, MT_E_IO, "cannot read '%s': a symbolic link, not a regular file",
+                       path);
+            if (err)
+                err->sys_errno = ELOOP;
+            return -1;
         }
+        return mt_err_sys(err, MT_E_IO, e, "cannot read '%s'", path);
+    }
+    if (fstat(fd, sp) < 0) {
+        e = errno;
+        close(fd);
+        return mt_err_sys(err, MT_E_IO, e, "cannot read '%s'", path);
+    }
+    /* /dev/null stands for "no file" (AWS_CONFIG_FILE=/dev/null is an SDK idiom): empty, never
+     * blocks */
+    if (S_ISCHR(sp->st_mode) && major(sp->st_rdev) == 1 && minor(sp->st_rdev) == 3)
+        return fd;
+    if (!S_ISREG(sp->st_mode)) {
+        close(fd);
+        mt_err_set(err, MT_E_IO, "cannot read '%s': %s, not a regular file", path,
+                   type_name(sp->st_mode));
+        if (err)
+            err->sys_errno = EINVAL;
+        return -1;
+    }
+    return fd;
+}
+
+int mt_file_read_fd(int fd, const char *path, size_t max, struct mt_buf *out, struct mt_err *err)
+{
+    size_t total = 0;
+    ssize_t n;
+
+    for (;;) {
+        if (mt_buf_grow(out, 4096) < 0)
+            return mt_err_set(err, MT_E_IO, "cannot read '%s': file too large", path);
         n = read(fd, out->p + out->len, out->cap - out->len - 1);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            e = errno;
-            close(fd);
-            return mt_err_sys(err, MT_E_IO, e, "cannot read '%s'", path);
+            return mt_err_sys(err, MT_E_IO, errno, "cannot read '%s'", path);
         }
         if (n == 0)
-            break;
+            return 0;
         total += (size_t)n;
         out->len += (size_t)n;
         out->p[out->len] = '\0';
-        if (total > max) {
-            close(fd);
+        if (total > max)
             return mt_err_set(err, MT_E_IO, "cannot read '%s': larger than %zu bytes", path, max);
-        }
     }
+}
+
+int mt_file_read_ex(const char *path, size_t max, unsigned flags, struct mt_buf *out,
+                    struct mt_err *err)
+{
+    struct stat st;
+    int fd, rc;
+
+    if ((fd = mt_file_open_regular(path, flags, &st, err)) < 0)
+        return -1;
+    if (st.st_size > 0 && (size_t)st.st_size <= max && mt_buf_grow(out, (size_t)st.st_size + 1) < 0) {
+        close(fd);
+        return mt_err_set(err, MT_E_NOMEM, "out of memory");
+    }
+    rc = mt_file_read_fd(fd, path, max, out, err);
     close(fd);
-    return 0;
+    return rc;
+}
+
+int mt_file_read(const char *path, size_t max, struct mt_buf *out, struct mt_err *err)
+{
+    return mt_file_read_ex(path, max, 0, out, err);
 }
 
 static int write_all(int fd, const char *p, size_t len)

@@ -699,17 +699,23 @@ int mt_http_do(struct mt_http *h, const struct mt_http_req *req, struct mt_http_
         case CURLE_COULDNT_RESOLVE_HOST:
         case CURLE_COULDNT_RESOLVE_PROXY:
         case CURLE_COULDNT_CONNECT:
+        case CURLE_SSL_CONNECT_ERROR:
+        case CURLE_QUIC_CONNECT_ERROR:
+            resp->fail = MT_HTTP_FAIL_CONNECT;
+            mt_err_set(err, MT_E_HTTP, "cannot reach '%s': %s", u.hostport, text);
+            break;
         case CURLE_SEND_ERROR:
         case CURLE_RECV_ERROR:
         case CURLE_GOT_NOTHING:
         case CURLE_PARTIAL_FILE:
-        case CURLE_SSL_CONNECT_ERROR:
         case CURLE_HTTP2:
         case CURLE_HTTP2_STREAM:
         case CURLE_HTTP3:
-        case CURLE_QUIC_CONNECT_ERROR:
+            /* reached, then the connection broke (reset mid-body, closed without an answer):
+             * transient like a failed connect, but "cannot reach" would send people to the
+             * wrong place */
             resp->fail = MT_HTTP_FAIL_CONNECT;
-            mt_err_set(err, MT_E_HTTP, "cannot reach '%s': %s", u.hostport, text);
+            mt_err_set(err, MT_E_HTTP, "connection to '%s' broke: %s", u.hostport, text);
             break;
         default:
             mt_err_set(err, MT_E_HTTP, "request to '%s' failed: %s", u.hostport, text);

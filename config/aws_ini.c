@@ -41,11 +41,14 @@
 #include "config/aws_ini.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "common/mem.h"
 
 struct ini_sub {
     char *key, *value;
@@ -61,6 +64,8 @@ struct ini_entry {
 };
 
 struct mt_ini_section {
+    const struct mt_ini *ini; /* owner: its key table */
+    uint64_t hash;            /* sec_hash(type, name, bare_default) */
     char *type;   /* "profile", "sso-session", "services", other, or "" (bare) */
     char *name;
     char *header; /* trimmed text between the brackets of the first header, for messages */
@@ -78,6 +83,24 @@ struct mt_ini {
     size_t nsecs, secs_cap;
     const char **profiles; /* borrowed from secs, unique, file order */
     size_t nprofiles, profiles_cap;
+    /* Look-ups are hash tables (open addressing, linear probing, at most half full), so a
+     * generated config of 100,000 profiles parses in linear time: sections by (type, name,
+     * bare_default), keys by (section, lower-case key) as an index into the section's entries. */
+    struct mt_ini_section **stab;
+    size_t stab_cap, stab_n;
+    struct kslot {
+        const struct mt_ini_section *s;
+        size_t i;
+        uint64_t h;
+    } *ktab;
+    size_t ktab_cap, ktab_n;
+    /* every key, value, type, name and header string lives in these chunks: two allocations per
+     * line would cost more than the parse itself; wiped on free (values may be secret keys) */
+    struct chunk {
+        struct chunk *next;
+        size_t used, cap;
+        _Alignas(16) char data[];
+    } *arena;
 };
 
 /* ---- small helpers ---- */
@@ -90,6 +113,40 @@ static int is_blank(char c)
 static char *dupn(const char *s, size_t n)
 {
     char *r = malloc(n + 1);
+    if (r) {
+        memcpy(r, s, n);
+        r[n] = '\0';
+    }
+    return r;
+}
+
+/* n bytes from the arena, aligned for any struct when align */
+static void *a_alloc(struct mt_ini *ini, size_t n, int align)
+{
+    struct chunk *c = ini->arena;
+    size_t pad = 0;
+    void *r;
+
+    if (c && align)
+        pad = (16 - (c->used & 15)) & 15;
+    if (!c || c->cap - c->used < n + pad) {
+        size_t cap = n + 16 > ((size_t)64 << 10) ? n + 16 : ((size_t)64 << 10);
+        if (!(c = malloc(sizeof(*c) + cap)))
+            return NULL;
+        c->next = ini->arena;
+        c->used = 0;
+        c->cap = cap;
+        ini->arena = c;
+        pad = 0;
+    }
+    r = c->data + c->used + pad;
+    c->used += n + pad;
+    return r;
+}
+
+static char *a_dupn(struct mt_ini *ini, const char *s, size_t n)
+{
+    char *r = a_alloc(ini, n + 1, 0);
     if (r) {
         memcpy(r, s, n);
         r[n] = '\0';
@@ -112,9 +169,16 @@ static size_t strip_comment(const char *s, size_t n)
 {
     size_t i;
 
-    for (i = 1; i < n; i++)
-        if ((s[i] == '#' || s[i] == ';') && is_blank(s[i - 1]))
+    for (i = 1; i < n; i++) {
+        /* skip to the next '#' or ';' (memchr is vectorised; most values have neither) */
+        const char *h = memchr(s + i, '#', n - i), *c = memchr(s + i, ';', n - i);
+        const char *q = h && (!c || h < c) ? h : c;
+        if (!q)
+            return n;
+        i = (size_t)(q - s);
+        if (is_blank(s[i - 1]))
             return i - 1;
+    }
     return n;
 }
 
@@ -199,24 +263,13 @@ out:
 
 static void section_free(struct mt_ini_section *s)
 {
-    size_t i, j;
+    size_t i;
 
     if (!s)
         return;
-    for (i = 0; i < s->n; i++) {
-        for (j = 0; j < s->e[i].nsubs; j++) {
-            free(s->e[i].subs[j].key);
-            free(s->e[i].subs[j].value);
-        }
-        free(s->e[i].subs);
-        free(s->e[i].key);
-        free(s->e[i].value);
-    }
+    for (i = 0; i < s->n; i++)
+        free(s->e[i].subs); /* the strings and the section itself are in the arena */
     free(s->e);
-    free(s->type);
-    free(s->name);
-    free(s->header);
-    free(s);
 }
 
 void mt_ini_free(struct mt_ini *ini)
@@ -228,8 +281,16 @@ void mt_ini_free(struct mt_ini *ini)
     for (i = 0; i < ini->nsecs; i++)
         section_free(ini->secs[i]);
     free(ini->secs);
+    free(ini->stab);
+    free(ini->ktab);
     free(ini->profiles);
     free(ini->file);
+    while (ini->arena) {
+        struct chunk *c = ini->arena;
+        ini->arena = c->next;
+        mt_memzero(c->data, c->used);
+        free(c);
+    }
     free(ini);
 }
 
@@ -254,27 +315,149 @@ const char *mt_ini_filename(const struct mt_ini *ini)
     return ini ? ini->file : NULL;
 }
 
-static struct mt_ini_section *find_sec(const struct mt_ini *ini, const char *type,
-                                       const char *name, int bare_default)
-{
-    size_t i;
+/* ---- hash tables ---- */
 
-    for (i = 0; i < ini->nsecs; i++) {
-        struct mt_ini_section *s = ini->secs[i];
-        if (!s->ignored && s->bare_default == bare_default && strcmp(s->type, type) == 0 &&
+static uint64_t fnv(uint64_t h, const char *s, int fold)
+{
+    for (; *s; s++) {
+        unsigned c = (unsigned char)*s;
+        if (fold)
+            c |= (unsigned)(c - 'A' < 26u) << 5; /* ASCII lower case, branch-free */
+        h = (h ^ c) * 1099511628211ULL;
+    }
+    return h;
+}
+
+/* the low bits index the table: fold the high bits in (the murmur3 finaliser) */
+static uint64_t mix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 33);
+}
+
+static uint64_t sec_hash(const char *type, const char *name, int bare_default)
+{
+    uint64_t h = fnv(14695981039346656037ULL, type, 0);
+    h = (h ^ 0xff) * 1099511628211ULL; /* separator: ("ab","c") != ("a","bc") */
+    return mix(fnv(h, name, 0) ^ (uint64_t)bare_default);
+}
+
+static uint64_t key_hash(const struct mt_ini_section *s, const char *key)
+{
+    return mix(fnv(14695981039346656037ULL, key, 1) ^ mix((uint64_t)(uintptr_t)s));
+}
+
+static void stab_put(struct mt_ini *ini, struct mt_ini_section *s)
+{
+    size_t m = ini->stab_cap - 1, i = (size_t)s->hash & m;
+    while (ini->stab[i])
+        i = (i + 1) & m;
+    ini->stab[i] = s;
+}
+
+static int stab_add(struct mt_ini *ini, struct mt_ini_section *s)
+{
+    if (2 * (ini->stab_n + 1) > ini->stab_cap) {
+        size_t ncap = ini->stab_cap ? ini->stab_cap * 2 : 64, i;
+        struct mt_ini_section **nt = calloc(ncap, sizeof(*nt));
+        if (!nt)
+            return -1;
+        free(ini->stab);
+        ini->stab = nt;
+        ini->stab_cap = ncap;
+        for (i = 0; i < ini->nsecs; i++)
+            if (!ini->secs[i]->ignored && ini->secs[i] != s)
+                stab_put(ini, ini->secs[i]);
+    }
+    stab_put(ini, s);
+    ini->stab_n++;
+    return 0;
+}
+
+static void ktab_put(struct kslot *t, size_t cap, struct kslot k)
+{
+    size_t m = cap - 1, i = (size_t)k.h & m;
+    while (t[i].s)
+        i = (i + 1) & m;
+    t[i] = k;
+}
+
+/* Indexes entry idx of s (already stored in s->e) under its key hash h. */
+static int ktab_add(struct mt_ini *ini, const struct mt_ini_section *s, size_t idx, uint64_t h)
+{
+    struct kslot k = {s, idx, h};
+
+    if (2 * (ini->ktab_n + 1) > ini->ktab_cap) {
+        size_t ncap = ini->ktab_cap ? ini->ktab_cap * 2 : 256, i;
+        struct kslot *nt = calloc(ncap, sizeof(*nt));
+        if (!nt)
+            return -1;
+        for (i = 0; i < ini->ktab_cap; i++)
+            if (ini->ktab[i].s)
+                ktab_put(nt, ncap, ini->ktab[i]);
+        free(ini->ktab);
+        ini->ktab = nt;
+        ini->ktab_cap = ncap;
+    }
+    ktab_put(ini->ktab, ini->ktab_cap, k);
+    ini->ktab_n++;
+    return 0;
+}
+
+static struct mt_ini_section *find_sec_h(const struct mt_ini *ini, const char *type,
+                                         const char *name, int bare_default, uint64_t h)
+{
+    size_t m, i;
+
+    if (!ini->stab_cap)
+        return NULL;
+    m = ini->stab_cap - 1;
+    for (i = (size_t)h & m; ini->stab[i]; i = (i + 1) & m) {
+        struct mt_ini_section *s = ini->stab[i];
+        if (s->hash == h && s->bare_default == bare_default && strcmp(s->type, type) == 0 &&
             strcmp(s->name, name) == 0)
             return s;
     }
     return NULL;
 }
 
+static const struct ini_entry *find_entry_h(const struct mt_ini_section *s, const char *key,
+                                            uint64_t h)
+{
+    const struct mt_ini *ini;
+    size_t m, i;
+
+    if (!s || !key || !(ini = s->ini) || !ini->ktab_cap)
+        return NULL;
+    m = ini->ktab_cap - 1;
+    for (i = (size_t)h & m; ini->ktab[i].s; i = (i + 1) & m)
+        if (ini->ktab[i].h == h && ini->ktab[i].s == s &&
+            strcasecmp(s->e[ini->ktab[i].i].key, key) == 0)
+            return &s->e[ini->ktab[i].i];
+    return NULL;
+}
+
+static const struct ini_entry *find_entry(const struct mt_ini_section *s, const char *key)
+{
+    return s && key ? find_entry_h(s, key, key_hash(s, key)) : NULL;
+}
+
+static struct mt_ini_section *find_sec(const struct mt_ini *ini, const char *type,
+                                       const char *name, int bare_default)
+{
+    return find_sec_h(ini, type, name, bare_default, sec_hash(type, name, bare_default));
+}
+
+/* A name is new unless it is "default" met the second time ([default] and [profile default]
+ * are two sections of one profile): every other profile section is found by find_sec first. */
 static int add_profile_name(struct mt_ini *ini, const char *name)
 {
-    size_t i;
-
-    for (i = 0; i < ini->nprofiles; i++)
-        if (strcmp(ini->profiles[i], name) == 0)
-            return 0;
+    if (strcmp(name, "default") == 0 &&
+        (find_sec(ini, "profile", "default", 0) || find_sec(ini, "profile", "default", 1)))
+        return 0;
     if (grow((void **)&ini->profiles, &ini->profiles_cap, ini->nprofiles + 1,
              sizeof(*ini->profiles)) < 0)
         return -1;
@@ -318,6 +501,7 @@ static int parse_header(struct ip *p, const char *s, size_t n, struct mt_ini_sec
     char *words[3] = {NULL, NULL, NULL};
     const char *type = "", *name = NULL;
     int nw = 0, bare_default = 0, ignored = 0, rc = -1;
+    uint64_t h = 0;
 
     if (!close)
         return perr(p, "section header without ']'");
@@ -337,9 +521,8 @@ static int parse_header(struct ip *p, const char *s, size_t n, struct mt_ini_sec
 
     if (ini->kind == MT_INI_CREDENTIALS) {
         type = "profile";
-        if (!(words[0] = dupn(in, inlen)))
+        if (!(name = a_dupn(ini, in, inlen)))
             return nomem(p);
-        name = words[0];
     } else if (inlen == 7 && memcmp(in, "default", 7) == 0) {
         type = "profile";
         name = "default";
@@ -357,26 +540,36 @@ static int parse_header(struct ip *p, const char *s, size_t n, struct mt_ini_sec
             ignored = 1;
         }
     }
-    if (!ignored && (sec = find_sec(ini, type, name, bare_default))) {
+    if (!ignored)
+        h = sec_hash(type, name, bare_default);
+    if (!ignored && (sec = find_sec_h(ini, type, name, bare_default, h))) {
         *out = sec;
         rc = 0;
         goto out;
     }
     if (grow((void **)&ini->secs, &ini->secs_cap, ini->nsecs + 1, sizeof(*ini->secs)) < 0 ||
-        !(sec = calloc(1, sizeof(*sec)))) {
+        !(sec = a_alloc(ini, sizeof(*sec), 1))) {
         nomem(p);
         goto out;
     }
+    memset(sec, 0, sizeof(*sec));
     ini->secs[ini->nsecs++] = sec;
+    sec->ini = ini;
+    sec->hash = h;
     sec->line = p->line;
     sec->bare_default = bare_default;
     sec->ignored = ignored;
-    if (!(sec->type = strdup(ignored ? "" : type)) || !(sec->name = strdup(ignored ? "" : name)) ||
-        !(sec->header = dupn(in, inlen))) {
+    if (!(sec->type = a_dupn(ini, ignored ? "" : type, ignored ? 0 : strlen(type))) ||
+        !(sec->name = a_dupn(ini, ignored ? "" : name, ignored ? 0 : strlen(name))) ||
+        !(sec->header = a_dupn(ini, in, inlen))) {
         nomem(p);
         goto out;
     }
     if (!ignored && strcmp(sec->type, "profile") == 0 && add_profile_name(ini, sec->name) < 0) {
+        nomem(p);
+        goto out;
+    }
+    if (!ignored && stab_add(ini, sec) < 0) {
         nomem(p);
         goto out;
     }
@@ -396,10 +589,13 @@ static int split_kv(struct ip *p, const char *s, size_t n, char **key, char **va
     size_t i, kl, vl;
     const char *k = s, *v;
 
-    for (i = 0; i < n && s[i] != '=' && s[i] != ':'; i++)
-        ;
-    if (i == n)
-        return 1;
+    {
+        const char *eq = memchr(s, '=', n), *co = memchr(s, ':', eq ? (size_t)(eq - s) : n);
+        const char *sep = co ? co : eq;
+        if (!sep)
+            return 1;
+        i = (size_t)(sep - s);
+    }
     kl = i;
     trim(&k, &kl);
     if (kl == 0)
@@ -407,13 +603,13 @@ static int split_kv(struct ip *p, const char *s, size_t n, char **key, char **va
     v = s + i + 1;
     vl = strip_comment(v, n - i - 1);
     trim(&v, &vl);
-    if (!(*key = dupn(k, kl)) || !(*value = dupn(v, vl))) {
-        free(*key);
+    if (!(*key = a_dupn(p->ini, k, kl)) || !(*value = a_dupn(p->ini, v, vl))) {
         *key = NULL;
         return nomem(p);
     }
     for (i = 0; i < kl; i++)
-        (*key)[i] = (char)tolower((unsigned char)(*key)[i]);
+        if ((*key)[i] >= 'A' && (*key)[i] <= 'Z')
+            (*key)[i] = (char)((*key)[i] - 'A' + 'a');
     return 0;
 }
 
@@ -427,6 +623,8 @@ static int parse_line(struct ip *p, struct mt_ini_section **cur, struct ini_entr
 {
     size_t indent = 0, i;
     char *key = NULL, *value = NULL;
+    const struct ini_entry *dup;
+    uint64_t h;
     int r;
 
     while (indent < n && is_blank(s[indent]))
@@ -462,11 +660,13 @@ static int parse_line(struct ip *p, struct mt_ini_section **cur, struct ini_entr
             size_t vl = strip_comment(s, n), ol = strlen(e->value);
             char *nv;
             trim(&s, &vl);
-            if (!(nv = realloc(e->value, ol + vl + 2)))
+            if (!(nv = a_alloc(p->ini, ol + vl + 2, 0)))
                 return nomem(p);
+            memcpy(nv, e->value, ol);
             nv[ol] = '\n';
             memcpy(nv + ol + 1, s, vl);
             nv[ol + 1 + vl] = '\0';
+            mt_memzero(e->value, ol); /* the old copy may be a secret */
             e->value = nv;
             return 0;
         }
@@ -484,12 +684,11 @@ static int parse_line(struct ip *p, struct mt_ini_section **cur, struct ini_entr
         perr(p, "'%s' is outside any section", key);
         goto fail;
     }
-    for (i = 0; i < (*cur)->n; i++)
-        if (strcmp((*cur)->e[i].key, key) == 0) {
-            perr(p, "duplicate key '%s' in [%s] (first at line %d)", key, sec_label(*cur),
-                 (*cur)->e[i].line);
-            goto fail;
-        }
+    h = key_hash(*cur, key);
+    if ((dup = find_entry_h(*cur, key, h))) {
+        perr(p, "duplicate key '%s' in [%s] (first at line %d)", key, sec_label(*cur), dup->line);
+        goto fail;
+    }
     if (grow((void **)&(*cur)->e, &(*cur)->cap, (*cur)->n + 1, sizeof(*(*cur)->e)) < 0) {
         nomem(p);
         goto fail;
@@ -500,11 +699,15 @@ static int parse_line(struct ip *p, struct mt_ini_section **cur, struct ini_entr
     (*last)->value = value;
     (*last)->line = p->line;
     (*last)->nested = value[0] == '\0';
+    if (ktab_add(p->ini, *cur, (*cur)->n - 1, h) < 0) {
+        (*cur)->n--;
+        *last = NULL;
+        nomem(p);
+        goto fail;
+    }
     return 0;
 fail:
-    free(key);
-    free(value);
-    return -1;
+    return -1; /* key and value stay in the arena */
 }
 
 int mt_ini_parse(const char *text, size_t len, const char *filename, enum mt_ini_kind kind,
@@ -569,17 +772,6 @@ const struct mt_ini_section *mt_ini_section(const struct mt_ini *ini, const char
     return find_sec(ini, type, name, 0);
 }
 
-static const struct ini_entry *find_entry(const struct mt_ini_section *s, const char *key)
-{
-    size_t i;
-
-    if (!s || !key)
-        return NULL;
-    for (i = 0; i < s->n; i++)
-        if (strcasecmp(s->e[i].key, key) == 0)
-            return &s->e[i];
-    return NULL;
-}
 
 const char *mt_ini_get(const struct mt_ini_section *s, const char *key)
 {

@@ -47,34 +47,6 @@ static int read_file(const char *path, struct mt_buf *buf, struct mt_err *err)
     return -1;
 }
 
-/* Reads an open file into buf, with mt_file_read()'s limits and messages (MT_E_CONFIG). */
-static int read_fd(int fd, const char *path, size_t hint, struct mt_buf *buf, struct mt_err *err)
-{
-    size_t total = 0;
-    ssize_t n;
-
-    if (hint && hint <= MT_CONFIG_MAX_BYTES && mt_buf_grow(buf, hint + 1) < 0)
-        return mt_err_set(err, MT_E_NOMEM, "out of memory");
-    for (;;) {
-        if (mt_buf_grow(buf, 4096) < 0)
-            return mt_err_set(err, MT_E_CONFIG, "cannot read '%s': file too large", path);
-        n = read(fd, buf->p + buf->len, buf->cap - buf->len - 1);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return mt_err_sys(err, MT_E_CONFIG, errno, "cannot read '%s'", path);
-        }
-        if (n == 0)
-            return 0;
-        total += (size_t)n;
-        buf->len += (size_t)n;
-        buf->p[buf->len] = '\0';
-        if (total > MT_CONFIG_MAX_BYTES)
-            return mt_err_set(err, MT_E_CONFIG, "cannot read '%s': larger than %zu bytes", path,
-                              MT_CONFIG_MAX_BYTES);
-    }
-}
-
 /* ---- the parse cache (format and checks in cache.c) ----
  * $XDG_CACHE_HOME/mytools/config-<sha256(path)>.bin, else ~/.cache/mytools/...; directory 0700,
  * file 0600. Every problem (missing, foreign, stale, corrupt, unwritable) falls back to parsing
@@ -139,11 +111,11 @@ static int cache_load(const char *file, const struct mt_cfg_cache_key *key, stru
     ssize_t n;
     int fd, rc = -1;
 
-    fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    fd = mt_file_open_regular(file, MT_FILE_NOFOLLOW, &st, &e);
     if (fd < 0)
         return -1;
     /* ours, a regular file nobody else can write, and of a plausible size */
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+    if (st.st_uid != geteuid() ||
         (st.st_mode & 022) || st.st_size <= 0 || (uint64_t)st.st_size > MT_CFG_CACHE_MAX_BYTES)
         goto out;
     if (!(data = malloc((size_t)st.st_size)))
@@ -205,12 +177,14 @@ int mt_config_load(const char *path, int explicit_path, struct mt_config *out, s
     }
     /* the clock first: an edit after the fstat below gets a later timestamp than now - 2 s */
     use_cache = cache_enabled() && clock_gettime(CLOCK_REALTIME, &now) == 0;
-    fd = open(p, O_RDONLY | O_CLOEXEC);
+    fd = mt_file_open_regular(p, 0, &st, err);
     if (fd < 0) {
-        if (errno != ENOENT) {
-            mt_err_sys(err, MT_E_CONFIG, errno, "cannot read '%s'", p);
+        if (!err || err->sys_errno != ENOENT) {
+            if (err)
+                err->code = MT_E_CONFIG; /* a FIFO, device or unreadable file: exit 3 */
             goto out;
         }
+        mt_err_clear(err);
         if (explicit_path) {
             mt_err_set(err, MT_E_CONFIG, "config file '%s' does not exist", p);
             goto out;
@@ -218,11 +192,6 @@ int mt_config_load(const char *path, int explicit_path, struct mt_config *out, s
         rc = 0; /* a missing default file is an empty config */
         goto out;
     }
-    if (fstat(fd, &st) < 0) {
-        mt_err_sys(err, MT_E_CONFIG, errno, "cannot read '%s'", p);
-        goto out;
-    }
-    use_cache = use_cache && S_ISREG(st.st_mode);
     if (use_cache) {
         key_from_stat(&key, &st, p);
         if (!(cdir = cache_dir()) || !(cfile = cache_file(cdir, p))) {
@@ -233,8 +202,15 @@ int mt_config_load(const char *path, int explicit_path, struct mt_config *out, s
         }
     }
     buf.max = MT_CONFIG_MAX_BYTES + 1;
-    if (read_fd(fd, p, S_ISREG(st.st_mode) ? (size_t)st.st_size : 0, &buf, err) < 0)
+    if ((size_t)st.st_size <= MT_CONFIG_MAX_BYTES && mt_buf_grow(&buf, (size_t)st.st_size + 1) < 0) {
+        mt_err_set(err, MT_E_NOMEM, "out of memory");
         goto out;
+    }
+    if (mt_file_read_fd(fd, p, MT_CONFIG_MAX_BYTES, &buf, err) < 0) {
+        if (err && err->code == MT_E_IO)
+            err->code = MT_E_CONFIG;
+        goto out;
+    }
     rc = mt_config_parse(buf.p ? buf.p : "", buf.len, p, out, err);
     /* only a successful parse of bytes that match the stat, old enough to be stable */
     if (rc == 0 && use_cache && fstat(fd, &st2) == 0 && same_file_state(&st, &st2) &&

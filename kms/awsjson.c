@@ -123,7 +123,7 @@ int mt_kms_aws_call(const struct mt_kms_client *c, const char *signing_name,
     }
     if (rc < 0) {
         if (err && err->code != MT_E_NOMEM && err->code != MT_E_INTERNAL)
-            mt_err_prefix(err, "%s: ", what);
+            mt_err_prefix(err, "%s", what);
         goto out;
     }
     rc = -1;

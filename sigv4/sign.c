@@ -339,7 +339,7 @@ int mt_sigv4_sign(const struct mt_sigv4_request *req, struct mt_sigv4_result *ou
     {
         struct mt_sigv4_qlist rest = q;
         size_t nraw = nop - req->nparams;
-        rest.v = q.v + nraw;
+        rest.v = q.v ? q.v + nraw : NULL; /* no list yet: NULL + 0 is undefined */
         rest.n = q.n - nraw;
         if (req->raw_query && *req->raw_query && mt_buf_adds(&r.query, req->raw_query) < 0) {
             nomem(err);

@@ -9,6 +9,7 @@
 #include "common/mem.h"
 #include "common/timeutil.h"
 #include "sso/sso.h"
+#include "sso/sso_int.h"
 
 void mt_creds_release(struct mt_creds *c)
 {
@@ -125,22 +126,6 @@ out:
     return rc;
 }
 
-static char *dup_str_item(const cJSON *obj, const char *key)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsString(it) && it->valuestring[0] ? strdup(it->valuestring) : NULL;
-}
-
-/* Wipes every string value in a parsed tree before it is freed (cJSON's copies). */
-static void wipe_tree(cJSON *n)
-{
-    for (; n; n = n->next) {
-        if (cJSON_IsString(n) && n->valuestring)
-            mt_memzero(n->valuestring, strlen(n->valuestring));
-        wipe_tree(n->child);
-    }
-}
-
 int mt_sso_parse_cli_cache(const char *json, size_t len, struct mt_creds *out, struct mt_err *err)
 {
     /* strict like botocore's json.loads: trailing bytes (an interrupted in-place rewrite by the
@@ -154,15 +139,19 @@ int mt_sso_parse_cli_cache(const char *json, size_t len, struct mt_creds *out, s
         mt_err_set(err, MT_E_IO, "not valid JSON");
         goto out;
     }
+    if (mt_sso_json_has_ctl(root->child)) {
+        mt_err_set(err, MT_E_IO, "a value holds control characters");
+        goto out;
+    }
     c = cJSON_GetObjectItemCaseSensitive(root, "Credentials");
     if (!cJSON_IsObject(c)) {
         mt_err_set(err, MT_E_IO, "no 'Credentials' object");
         goto out;
     }
-    tmp.access_key_id = dup_str_item(c, "AccessKeyId");
-    tmp.secret_access_key = dup_str_item(c, "SecretAccessKey");
-    tmp.session_token = dup_str_item(c, "SessionToken");
-    tmp.account_id = dup_str_item(c, "AccountId");
+    tmp.access_key_id = mt_sso_json_str(c, "AccessKeyId");
+    tmp.secret_access_key = mt_sso_json_str(c, "SecretAccessKey");
+    tmp.session_token = mt_sso_json_str(c, "SessionToken");
+    tmp.account_id = mt_sso_json_str(c, "AccountId");
     exp = cJSON_GetObjectItemCaseSensitive(c, "Expiration");
     if (!tmp.access_key_id || !tmp.secret_access_key || !cJSON_IsString(exp) ||
         mt_time_parse_iso8601(exp->valuestring, &tmp.expiration) < 0) {
@@ -175,10 +164,7 @@ int mt_sso_parse_cli_cache(const char *json, size_t len, struct mt_creds *out, s
     rc = 0;
 out:
     mt_creds_release(&tmp);
-    if (root) {
-        wipe_tree(root);
-        cJSON_Delete(root);
-    }
+    mt_sso_json_free(root);
     return rc;
 }
 

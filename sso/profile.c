@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/endpoint.h"
 #include "common/mem.h"
 #include "config/aws_ini.h"
 #include "sso/sso.h"
@@ -86,6 +87,11 @@ int mt_sso_profile_load(const struct mt_ini *cfg, const char *profile,
                    "%s: profile '%s' is configured to use SSO but is missing required "
                    "configuration: %s",
                    cfg_path, profile, missing.p + 2);
+        goto out;
+    }
+    if (!mt_endpoint_region_ok(p.region)) {
+        mt_err_set(err, MT_E_CONFIG, "%s: profile '%s': invalid sso_region '%s'", cfg_path,
+                   profile, p.region);
         goto out;
     }
     if (!p.profile) {

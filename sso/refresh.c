@@ -7,6 +7,7 @@
  *   3. a login when interactive, else MT_E_AUTH with the hint.
  * Files are only ever replaced atomically and only after a success: a failed refresh leaves the old
  * token (and its refresh token) in place. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,19 @@ static void debugf(const struct mt_creds_in *in, const char *fmt, ...)
     in->sso->debug(in->sso->ud, line);
 }
 
+static void warnf(const struct mt_creds_in *in, const char *fmt, ...) MT_PRINTF(2, 3);
+static void warnf(const struct mt_creds_in *in, const char *fmt, ...)
+{
+    char line[768];
+    va_list ap;
+    if (!in->sso || !in->sso->warn)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    in->sso->warn(in->sso->ud, line);
+}
+
 /* 1 with *out filled if the CLI cache holds credentials with more than 15 minutes left. */
 static int cli_cache_hit(const struct mt_creds_in *in, const char *name, time_t now,
                          struct mt_creds *out)
@@ -41,8 +55,14 @@ static int cli_cache_hit(const struct mt_creds_in *in, const char *name, time_t 
     struct mt_err ignored = MT_ERR_INIT;
     int hit = 0;
 
-    if (in->cli_cache_dir && mt_sso_read_file(in->cli_cache_dir, name, &body, &ignored) == 0 &&
-        mt_sso_parse_cli_cache(body.p, body.len, out, &ignored) == 0) {
+    if (!in->cli_cache_dir)
+        return 0;
+    if (mt_sso_read_file(in->cli_cache_dir, name, &body, &ignored) < 0) {
+        if (ignored.sys_errno != ENOENT)
+            debugf(in, "sso: ignoring the role credentials cache (%s)", ignored.msg);
+    } else if (mt_sso_parse_cli_cache(body.p, body.len, out, &ignored) < 0) {
+        debugf(in, "sso: ignoring the role credentials cache '%s' (%s)", name, ignored.msg);
+    } else {
         if (out->expiration - now > MT_SSO_EXPIRY_WINDOW) {
             out->source = "AWS CLI SSO cache";
             hit = 1;
@@ -86,6 +106,7 @@ static int store_refreshed(const struct mt_creds_in *in, const struct mt_sso_pro
 {
     struct mt_buf out = MT_BUF_INIT_SECRET;
     struct mt_sso_token nt = *t; /* borrowed fields, moved below on success */
+    struct mt_err e = MT_ERR_INIT;
     int rc;
 
     nt.start_url = sp->start_url;
@@ -95,10 +116,18 @@ static int store_refreshed(const struct mt_creds_in *in, const struct mt_sso_pro
     if (c->refresh_token)
         nt.refresh_token = c->refresh_token;
     rc = mt_sso_token_render(&nt, &out);
-    if (rc < 0)
+    if (rc < 0) {
         mt_err_set(err, MT_E_NOMEM, "out of memory");
-    else
-        rc = mt_sso_write_file(in->sso_cache_dir, tok_name, out.p, out.len, err);
+    } else if (mt_sso_write_file(in->sso_cache_dir, tok_name, out.p, out.len, &e) < 0) {
+        /* the service has already rotated the refresh token: failing now would throw away the
+         * only copy of the new one. Use it for this run and say what is lost (the old file is
+         * intact: writes are temp + rename, the temp file is removed). */
+        char key[320];
+        warnf(in, "the refreshed SSO session of %s could not be saved (%s); this run uses it, "
+                  "but the refresh token left in the cache may no longer be valid, so a later run "
+                  "may need 'mytools sso login --profile %s'",
+              token_key(sp, key, sizeof(key)), e.msg, in->profile);
+    }
     mt_buf_release(&out);
     if (rc < 0)
         return -1;
@@ -118,7 +147,7 @@ static int store_refreshed(const struct mt_creds_in *in, const struct mt_sso_pro
 /* 0 ok (out filled), 1 login needed (err set), -1 error. Runs under the lock. */
 static int locked_attempt(const struct mt_creds_in *in, const struct mt_sso_profile *sp,
                           const char *cli_name, const char *tok_name, time_t now,
-                          struct mt_creds *out, struct mt_err *err)
+                          const struct mt_err *nolock, struct mt_creds *out, struct mt_err *err)
 {
     struct mt_buf body = MT_BUF_INIT_SECRET, cache = MT_BUF_INIT_SECRET;
     struct mt_sso_token t = MT_SSO_TOKEN_INIT;
@@ -140,7 +169,19 @@ static int locked_attempt(const struct mt_creds_in *in, const struct mt_sso_prof
         debugf(in, "sso: no usable token cache for %s (%s)", key, e.msg);
 
     if (have && sp->session_name && !mt_sso_token_valid(&t, now, MT_SSO_REFRESH_WINDOW) &&
-        mt_sso_token_can_refresh(&t, now)) {
+        mt_sso_token_can_refresh(&t, now) && nolock) {
+        /* no lock (a read-only ~/.aws): a refresh rotates the refresh token, so it needs a write
+         * that cannot happen; a still valid token is used as it is */
+        if (!mt_sso_token_valid(&t, now, 0)) {
+            *err = *nolock;
+            mt_err_prefix(err, "cannot refresh the expired SSO token of %s", key);
+            mt_err_hint(err, "the refreshed token must be saved in ~/.aws/sso/cache: make it "
+                             "writable");
+            goto out;
+        }
+        debugf(in, "sso: not refreshing the token of %s without the lock (%s)", key, nolock->msg);
+    } else if (have && sp->session_name && !mt_sso_token_valid(&t, now, MT_SSO_REFRESH_WINDOW) &&
+               mt_sso_token_can_refresh(&t, now)) {
         debugf(in, "sso: refreshing the token of %s", key);
         mt_err_clear(&e);
         if (mt_sso_refresh(in->sso, sp->region, &t, &created, &e) == 0) {
@@ -148,7 +189,10 @@ static int locked_attempt(const struct mt_creds_in *in, const struct mt_sso_prof
                 goto out;
         } else if (mt_sso_token_valid(&t, now, 0)) {
             debugf(in, "sso: refresh failed (%s); the token is still valid", e.msg);
-        } else if (e.code == MT_E_HTTP || e.http_status >= 500 || e.http_status == 429) {
+        } else if ((e.code != MT_E_AUTH && e.code != MT_E_AWS) || e.http_status >= 500 ||
+                   e.http_status == 429) {
+            /* a transport, configuration (bad endpoint, sso_region) or local failure: logging
+             * in again would not help */
             *err = e;
             mt_err_prefix(err, "cannot refresh the SSO token of %s", key);
             goto out;
@@ -219,19 +263,27 @@ static int attempt(const struct mt_creds_in *in, const struct mt_sso_profile *sp
                    const char *cli_name, const char *tok_name, const char *lock_name, time_t now,
                    struct mt_creds *out, struct mt_err *err)
 {
+    struct mt_err lock_err = MT_ERR_INIT;
     char *lock_path = NULL;
     int fd = -1, rc;
 
-    if (mt_mkdir_p(in->sso_cache_dir, 0700, err) < 0)
-        return -1;
     lock_path = mt_path_join(in->sso_cache_dir, lock_name);
     if (!lock_path)
         return mt_err_set(err, MT_E_NOMEM, "out of memory");
-    rc = mt_sso_lock(lock_path, LOCK_TIMEOUT_MS, &fd, err);
+    rc = mt_sso_lock(lock_path, LOCK_TIMEOUT_MS, &fd, &lock_err);
     free(lock_path);
-    if (rc < 0)
-        return -1;
-    rc = locked_attempt(in, sp, cli_name, tok_name, now, out, err);
+    if (rc < 0) {
+        int e = lock_err.sys_errno;
+        /* the lock only orders our own writers: when it cannot be created (read-only or full
+         * file system, no permission) go on without it; only a refresh needs a write */
+        if (e != EROFS && e != EACCES && e != EPERM && e != ENOSPC && e != EDQUOT) {
+            *err = lock_err;
+            return -1;
+        }
+        debugf(in, "sso: going on without the lock (%s)", lock_err.msg);
+        return locked_attempt(in, sp, cli_name, tok_name, now, &lock_err, out, err);
+    }
+    rc = locked_attempt(in, sp, cli_name, tok_name, now, NULL, out, err);
     mt_sso_unlock(fd);
     return rc;
 }
@@ -247,6 +299,9 @@ int mt_sso_role_creds(const struct mt_creds_in *in, const struct mt_sso_profile 
         return mt_err_set(err, MT_E_CRYPTO, "cannot compute the SSO cache file names");
     memcpy(lock_name, tok_name, 40);
     memcpy(lock_name + 40, ".lock", 6);
+    if ((in->cli_cache_dir && mt_sso_cache_dir_check(in->cli_cache_dir, err) < 0) ||
+        (in->sso_cache_dir && mt_sso_cache_dir_check(in->sso_cache_dir, err) < 0))
+        return -1;
     if (cli_cache_hit(in, cli_name, in->now, out))
         return 0;
     token_key(sp, key, sizeof(key));

@@ -173,6 +173,7 @@ struct mt_sso_net {
     /* Seconds to add to the local clock when signing (server Date minus local time), learned
      * from a clock-skew rejection and shared by every signer of the run; may be NULL. */
     long *clock_skew;
+    void (*warn)(void *ud, const char *line);  /* warnings (never a secret); may be NULL */
 };
 
 /* Where login flows talk to the person. Never given a secret. */

@@ -16,8 +16,12 @@
 
 /* Wipes every string of a parsed tree, then deletes it. NULL-safe. */
 void mt_sso_json_free(cJSON *root);
-/* A string member that is a non-empty string, duplicated; NULL otherwise (or on OOM). */
+/* A string member that is a non-empty string without control characters, duplicated; NULL
+ * otherwise (a corrupt value counts as missing) or on OOM. */
 char *mt_sso_json_str(const cJSON *obj, const char *key);
+/* 1 if any key or string value in the list n (and below) holds a control character: a cache
+ * file with one is corrupt as a whole (CR/LF would reach an HTTP header). */
+int mt_sso_json_has_ctl(const cJSON *n);
 /* Parses the first JSON object of data (trailing bytes ignored, a missing final '}' salvaged).
  * NULL if there is none. */
 cJSON *mt_sso_json_parse_object(const char *data, size_t len);
@@ -56,14 +60,20 @@ int mt_sso_portal_logout(const struct mt_sso_net *net, const char *region,
 
 /* ---- lock.c ---- */
 
-/* Takes an exclusive flock on path (created 0600), waiting up to timeout_ms. *fd gets the
- * descriptor for mt_sso_unlock. */
+/* ~/.aws/sso/cache and ~/.aws/cli/cache rules: a missing directory is fine (created 0700 on
+ * write); ours and open to others is tightened to 0700; another user's, or writable by others and
+ * impossible to tighten, is refused (MT_E_IO, exit 1). */
+int mt_sso_cache_dir_check(const char *dir, struct mt_err *err) MT_WUR;
+/* Takes an exclusive flock on path (created 0600, a regular file), waiting up to timeout_ms.
+ * *fd gets the descriptor for mt_sso_unlock. */
 int mt_sso_lock(const char *path, long timeout_ms, int *fd, struct mt_err *err) MT_WUR;
 void mt_sso_unlock(int fd);
-/* Writes data to dir/name atomically, 0600, creating dir (0700) first. */
+/* Writes data to dir/name atomically, 0600, creating dir (0700) first and checking it with
+ * mt_sso_cache_dir_check. */
 int mt_sso_write_file(const char *dir, const char *name, const void *data, size_t len,
                       struct mt_err *err) MT_WUR;
-/* Reads dir/name (bounded) into out; -1 with err (sys_errno ENOENT when missing). */
+/* Reads dir/name (bounded; a regular file, no symbolic link) into out; -1 with err (sys_errno
+ * ENOENT when missing). */
 int mt_sso_read_file(const char *dir, const char *name, struct mt_buf *out,
                      struct mt_err *err) MT_WUR;
 

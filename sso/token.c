@@ -29,11 +29,34 @@ void mt_sso_json_free(cJSON *root)
     cJSON_Delete(root);
 }
 
+static int has_ctl(const char *s)
+{
+    const unsigned char *c;
+    for (c = (const unsigned char *)s; *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            return 1;
+    return 0;
+}
+
+int mt_sso_json_has_ctl(const cJSON *n)
+{
+    for (; n; n = n->next)
+        if ((cJSON_IsString(n) && n->valuestring && has_ctl(n->valuestring)) ||
+            (n->string && has_ctl(n->string)) || mt_sso_json_has_ctl(n->child))
+            return 1;
+    return 0;
+}
+
 char *mt_sso_json_str(const cJSON *obj, const char *key)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsString(it) && it->valuestring && it->valuestring[0] ? strdup(it->valuestring)
-                                                                       : NULL;
+
+    /* a CR/LF (or any control byte) in a token or key would end up in an HTTP header: such a
+     * value is corrupt, as if it were missing */
+    if (!cJSON_IsString(it) || !it->valuestring || !it->valuestring[0] ||
+        has_ctl(it->valuestring))
+        return NULL;
+    return strdup(it->valuestring);
 }
 
 cJSON *mt_sso_json_parse_object(const char *data, size_t len)
@@ -113,6 +136,10 @@ int mt_sso_token_parse(const char *data, size_t len, struct mt_sso_token *out,
 
     if (!root)
         return mt_err_set(err, MT_E_IO, "not a JSON object");
+    if (mt_sso_json_has_ctl(root->child)) {
+        mt_sso_json_free(root);
+        return mt_err_set(err, MT_E_IO, "a value holds control characters");
+    }
     t.start_url = mt_sso_json_str(root, "startUrl");
     t.region = mt_sso_json_str(root, "region");
     t.access_token = mt_sso_json_str(root, "accessToken");

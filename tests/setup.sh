@@ -8,6 +8,7 @@ pkgs=(
   libssl-dev libcurl4-openssl-dev libyaml-dev libcjson-dev libsodium-dev libreadline-dev
   libcmocka-dev
   faketime pwgen hyperfine time xclip xvfb mandoc openssl strace
+  valgrind libclang-rt-14-dev util-linux golang-go golang-github-aws-aws-sdk-go-v2-dev
   postgresql mariadb-server mariadb-client
   dnsmasq-base dnsutils iproute2 util-linux
   redis-server redis-tools

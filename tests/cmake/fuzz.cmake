@@ -26,6 +26,10 @@ endif()
 get_filename_component(MT_FUZZ_ROOT ${CMAKE_CURRENT_LIST_DIR}/../.. ABSOLUTE)  # repo root
 set(MT_FUZZ_REPLAY_MAIN ${MT_FUZZ_ROOT}/tests/fuzz/replay.c)
 set_property(GLOBAL PROPERTY MT_FUZZ_INSTRUMENTED "")
+# Every registered target, one "NAME<TAB>CORPUS-DIR" line each, for CI's fuzz smoke run
+# (tests/fuzz-smoke.sh): a target added on any branch is picked up without editing the script.
+set(MT_FUZZ_LIST ${CMAKE_BINARY_DIR}/fuzz-targets.txt)
+file(WRITE ${MT_FUZZ_LIST} "")
 
 function(mt_fuzz_target)
   cmake_parse_arguments(F "" "NAME;CORPUS" "SOURCES;LIBS" ${ARGN})
@@ -34,6 +38,7 @@ function(mt_fuzz_target)
   endif()
   get_filename_component(corpus ${F_CORPUS} ABSOLUTE BASE_DIR ${MT_FUZZ_ROOT})
 
+  file(APPEND ${MT_FUZZ_LIST} "${F_NAME}\t${corpus}\n")
   add_executable(${F_NAME}_replay ${F_SOURCES} ${MT_FUZZ_REPLAY_MAIN})
   target_link_libraries(${F_NAME}_replay PRIVATE ${F_LIBS})
   add_test(NAME ${F_NAME} COMMAND ${F_NAME}_replay ${corpus})

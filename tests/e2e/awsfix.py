@@ -106,6 +106,32 @@ def free_port():
     return p
 
 
+def pid_listens_on(pid, port):
+    """True if process `pid` holds the socket listening on 127.0.0.1:port. Under ctest -j16 a
+    port from free_port() can be taken by another test's server between the probe and the bind:
+    then a readiness probe on that port answers although *our* server failed to bind, and the
+    test talks to someone else's server (moto with signature checking still off: wrong
+    credentials 'succeed')."""
+    want = "%08X:%04X" % (0x0100007F, port)   # 127.0.0.1 in /proc/net/tcp's byte order
+    inodes = set()
+    try:
+        with open("/proc/net/tcp") as f:
+            for line in f.readlines()[1:]:
+                parts = line.split()
+                if parts[1] == want and parts[3] == "0A":   # LISTEN
+                    inodes.add("socket:[%s]" % parts[9])
+        fd_dir = "/proc/%d/fd" % pid
+        for fd in os.listdir(fd_dir):
+            try:
+                if os.readlink(os.path.join(fd_dir, fd)) in inodes:
+                    return True
+            except OSError:
+                continue
+    except OSError:
+        return False
+    return False
+
+
 # ------------------------------------------------------------------------------------------------
 # botocore without the caller's environment/config leaking in
 # ------------------------------------------------------------------------------------------------
@@ -208,7 +234,9 @@ class Moto:
             try:
                 with urllib.request.urlopen(self.endpoint + "/moto-api/data.json", timeout=2) as r:
                     r.read()
+                if pid_listens_on(self.proc.pid, int(self.endpoint.rsplit(":", 1)[1])):
                     return
+                raise RuntimeError("another process answers on %s" % self.endpoint)
             except (urllib.error.URLError, OSError):
                 time.sleep(0.1)
         raise RuntimeError("moto_server not ready after %ss" % self.start_timeout)

@@ -16,6 +16,25 @@ from mtlib import AKID, SECRET  # noqa: E402
 ARGS = ["db", "token", "--host", "db.example.internal", "--user", "u", "--region", "us-east-1"]
 
 
+def xclip_pids(display):
+    """Processes named xclip whose environment has DISPLAY=display."""
+    want = ("DISPLAY=" + display).encode()
+    pids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/comm" % d, "rb") as f:
+                if f.read().strip() != b"xclip":
+                    continue
+            with open("/proc/%s/environ" % d, "rb") as f:
+                if want in f.read().split(b"\0"):
+                    pids.append(int(d))
+        except OSError:
+            continue
+    return pids
+
+
 class RealClipboard(unittest.TestCase):
     def setUp(self):
         self.home = mtlib.Home()
@@ -26,6 +45,7 @@ class RealClipboard(unittest.TestCase):
     def test_xclip_on_xvfb(self):
         for tool in ("Xvfb", "xclip"):
             self.assertIsNotNone(shutil.which(tool), tool + " is missing (tests/setup.sh)")
+        display = None
         xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-nolisten", "tcp"],
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         try:
@@ -34,11 +54,25 @@ class RealClipboard(unittest.TestCase):
                                 AWS_SECRET_ACCESS_KEY=SECRET, MYTOOLS_CONFIG=os.devnull)
             r = mtlib.run(ARGS + ["--format", "token", "--clipboard"], env)
             self.assertEqual(r.returncode, 0, r.stderr)
-            got = subprocess.run(["xclip", "-selection", "clipboard", "-out"], env=env,
-                                 stdout=subprocess.PIPE, text=True, timeout=10).stdout
+            # readiness, not a sleep: the forked `xclip -in` owns the selection a moment after
+            # mytools returns
+            deadline, got = time.monotonic() + 10, None
+            while time.monotonic() < deadline:
+                got = subprocess.run(["xclip", "-selection", "clipboard", "-out"], env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     text=True, timeout=10).stdout
+                if got:
+                    break
+                time.sleep(0.05)
             self.assertEqual(got, r.stdout.strip())
         finally:
-            subprocess.run(["pkill", "-f", "xclip -selection clipboard -in"], check=False)
+            # only the xclip serving *our* display: a pkill by name would kill the selection
+            # owner of a test running beside this one
+            for pid in (xclip_pids(display) if display else []):
+                try:
+                    os.kill(pid, 15)
+                except OSError:
+                    pass
             xvfb.terminate()
             xvfb.wait(timeout=10)
 
