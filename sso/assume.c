@@ -255,7 +255,7 @@ int mt_assume_role_creds(struct mt_chain *ch, const char *profile, struct mt_cre
         goto out;
     }
     if (mt_sts_assume_role(in->sso, in->sts_region, &src, &ai, out, &user, err) < 0) {
-        mt_err_prefix(err, "profile '%s': ", profile);
+        mt_err_prefix(err, "profile '%s'", profile);
         goto out;
     }
     mt_assume_cache_store(in, name, out, &user);

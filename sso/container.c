@@ -148,7 +148,7 @@ int mt_container_creds(const struct mt_chain *ch, struct mt_creds *out, int *fou
             int r = p ? mt_file_read(p, 16384, &tok, err) : mt_err_set(err, MT_E_NOMEM, "oom");
             free(p);
             if (r < 0) {
-                mt_err_prefix(err, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: ");
+                mt_err_prefix(err, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
                 goto out;
             }
         } else if (mt_buf_adds(&tok, tval) < 0) {
@@ -196,7 +196,7 @@ int mt_container_creds(const struct mt_chain *ch, struct mt_creds *out, int *fou
             mt_err_set(err, MT_E_AUTH, "container credentials endpoint answered HTTP %ld",
                        resp.status);
         else
-            mt_err_prefix(err, "container credentials: ");
+            mt_err_prefix(err, "container credentials");
         err->code = err->code == MT_E_NOMEM ? MT_E_NOMEM : MT_E_AUTH;
         goto out;
     }

@@ -272,7 +272,7 @@ int mt_process_creds(const struct mt_chain *ch, const char *profile, const char 
         goto out;
     }
     if (mt_process_parse(body.p, body.len, out, err) < 0) {
-        mt_err_prefix(err, "credential_process of profile '%s': ", profile);
+        mt_err_prefix(err, "credential_process of profile '%s'", profile);
         goto out;
     }
     mt_creds_detail(out, "credential_process of profile %s (%s)", profile, argv[0]);

@@ -131,7 +131,7 @@ static int sts_call(const struct mt_sso_net *net, const char *region, const stru
         mt_err_clear(err);
     }
     if (rc < 0 && err && err->code != MT_E_NOMEM && err->code != MT_E_INTERNAL)
-        mt_err_prefix(err, "STS %s: ", action);
+        mt_err_prefix(err, "STS %s", action);
 out:
     mt_sigv4_signed_release(&st.sig);
     mt_memzero(st.hdrs, sizeof(st.hdrs));

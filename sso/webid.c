@@ -63,7 +63,7 @@ int mt_webid_creds(struct mt_chain *ch, const char *profile, int use_env, struct
     if (!path)
         return mt_err_set(err, MT_E_NOMEM, "out of memory");
     if (mt_file_read(path, MAX_TOKEN, &tok, err) < 0) {
-        mt_err_prefix(err, "web identity token (%s): ", file_src);
+        mt_err_prefix(err, "web identity token (%s)", file_src);
         if (err->code != MT_E_NOMEM)
             err->code = MT_E_AUTH;
         goto out;
