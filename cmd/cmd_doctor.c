@@ -28,6 +28,7 @@
 #include "cmd/aws.h"
 #include "cmd/dbclient.h"
 #include "cmd/dbcommon.h"
+#include "cmd/out.h"
 #include "common/awserr.h"
 #include "common/dbprobe.h"
 #include "common/endpoint.h"
@@ -820,11 +821,10 @@ out:
 
 /* ---- output ---- */
 
+/* Outside text (host names, server messages, config values) on a terminal: cmd/out.h's rule. */
 static void put_text(FILE *f, const char *s)
 {
-    char buf[LINE * 2];
-    mt_err_sanitize(buf, sizeof(buf), s, strlen(s));
-    fputs(buf, f);
+    fputs(mt_tx(s), f);
 }
 
 static void out_text(struct doctor *dr)

@@ -133,6 +133,19 @@ class Offline(unittest.TestCase):
         self.assertIn("eu-north-1", c["region"]["evidence"])
         self.assertEqual(c["endpoint name"]["status"], "ok")
 
+    def test_control_characters_are_escaped_in_text(self):
+        host = "db1\x1b[2J.corp\x07.test"
+        # not an AWS name: its CNAME look-up runs, so in a namespace where no query can leave
+        r = subprocess.run(["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh",
+                            mtlib.MYTOOLS, "db", "doctor", "--host", host, "--user",
+                            "app\x1b]0;x\x07", "--connect-host", "127.0.0.1", "--connect-port",
+                            str(self.port)], env=self.home.env(**offline_env()),
+                           capture_output=True, text=True, timeout=90)
+        self.assertNotIn("\x1b", r.stdout)
+        self.assertNotIn("\x07", r.stdout)
+        self.assertIn("db1\\e[2J.corp\\x07.test", r.stdout)
+        self.assertNotIn("\x1b", r.stderr)
+
     def test_tunnel_address_signed(self):
         r = doctor(self.home, ["--host", "127.0.0.1", "--port", str(self.port), "--user", "app",
                                "--format", "json"], offline_env())
