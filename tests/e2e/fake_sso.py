@@ -326,6 +326,8 @@ class _Core:
         self.connections = {}
         self.conn_seq = 0
         self.tls_failures = 0
+        self.delayed_now = 0
+        self.delayed_max = 0
 
     def _reset_faults(self):
         self.queues = {}   # key -> list of fault dicts
@@ -382,7 +384,7 @@ class _Core:
                     k = "%s:%s" % (r["op"], r["grant"])
                     ops[k] = ops.get(k, 0) + 1
             return {"ops": ops, "requests": len(self.log), "connections": len(self.connections),
-                    "tls_failures": self.tls_failures}
+                    "tls_failures": self.tls_failures, "max_concurrent_delayed": self.delayed_max}
 
     # -- faults -------------------------------------------------------------------------------
     @staticmethod
@@ -908,7 +910,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         no_refresh = False
         if fault:
             if fault.get("delay"):
-                time.sleep(float(fault["delay"]))
+                # how many delayed requests overlap: tests prove parallel service with this
+                # high-water mark instead of a wall-clock bound that a loaded machine breaks
+                with core.lock:
+                    core.delayed_now += 1
+                    core.delayed_max = max(core.delayed_max, core.delayed_now)
+                try:
+                    time.sleep(float(fault["delay"]))
+                finally:
+                    with core.lock:
+                        core.delayed_now -= 1
             name = fault["fault"]
             if name == "drop":
                 self.close_connection = True

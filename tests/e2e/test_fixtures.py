@@ -417,7 +417,10 @@ class Faults(Base):
             t.join(30)
         self.assertEqual(errors, [])
         self.assertEqual(len(results), 20)
-        self.assertLess(time.time() - t0, 8)      # served in parallel, not 20 × 0.5 s
+        # served in parallel, not 20 × 0.5 s one after the other: the delayed requests overlap
+        # (a high-water mark, not a wall-clock bound that a loaded machine breaks)
+        self.assertGreater(FAKE.stats()["max_concurrent_delayed"], 1)
+        self.assertLess(time.time() - t0, 60)
         self.assertEqual(FAKE.count("GetRoleCredentials"), 20)
         self.assertGreaterEqual(FAKE.stats()["connections"], 20)
         self.assertEqual(len({r["conn"] for r in FAKE.requests(op="GetRoleCredentials")}), 20)
