@@ -16,7 +16,7 @@ trap cleanup EXIT
 (cd "$build" && cpack -G DEB -B "$out" >"$out/cpack.log" 2>&1) || { cat "$out/cpack.log" >&2; fail "cpack -G DEB failed"; }
 deb=$(ls "$out"/mytools_*.deb) || fail "no .deb built"
 depends=$(dpkg-deb -f "$deb" Depends)
-for d in libcurl4 libreadline8 libsodium libyaml libcjson; do
+for d in libcurl4 libreadline8 libssl3 libsodium libyaml libcjson; do
   grep -q "$d" <<<"$depends" || fail "Depends lacks $d: $depends"
 done
 contents=$(dpkg-deb -c "$deb")
