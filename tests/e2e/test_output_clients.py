@@ -62,6 +62,21 @@ def pinned_stamp():
     return t.strftime("%Y-%m-%d %H:%M:%S")
 
 
+
+def descends_from(pid, root):
+    """True when pid is root or one of its descendants (walks PPid in /proc)."""
+    for _ in range(64):
+        if pid == root:
+            return True
+        if pid <= 1:
+            return False
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                pid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            return False
+    return False
+
 class Tmux:
     """A fresh terminal: its own tmux server and socket, bash without rc files."""
 
@@ -447,7 +462,11 @@ class Redis(Base):
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         seen = 0
         while p.poll() is None:
+            # every process of this run (mytools execs the client in place; anything it starts
+            # descends from it), not other tests' processes on a shared machine
             for c in glob.glob("/proc/[0-9]*/cmdline"):
+                if not descends_from(int(c.split("/")[2]), p.pid):
+                    continue
                 try:
                     with open(c, "rb") as f:
                         argv = f.read()
