@@ -248,3 +248,35 @@ char *mt_expand_tilde(const char *path)
         return path[1] ? mt_path_join(mt_home_dir(), path + 2) : strdup(mt_home_dir());
     return strdup(path);
 }
+
+char *mt_file_which(const char *prog)
+{
+    const char *path = getenv("PATH");
+    size_t pl;
+
+    if (!prog || !*prog)
+        return NULL;
+    if (strchr(prog, '/'))
+        return access(prog, X_OK) == 0 ? strdup(prog) : NULL;
+    if (!path || !*path)
+        path = "/usr/bin:/bin";
+    pl = strlen(prog);
+    while (*path) {
+        size_t n = strcspn(path, ":");
+        if (n) { /* an empty entry would mean the current directory: never searched */
+            char *p = malloc(n + pl + 2);
+            if (!p)
+                return NULL;
+            memcpy(p, path, n);
+            p[n] = '/';
+            memcpy(p + n + 1, prog, pl + 1);
+            if (access(p, X_OK) == 0)
+                return p;
+            free(p);
+        }
+        path += n;
+        if (*path == ':')
+            path++;
+    }
+    return NULL;
+}

@@ -37,6 +37,10 @@ int mt_mkdir_p(const char *path, mode_t mode, struct mt_err *err) MT_WUR;
 const char *mt_home_dir(void);
 /* Expands a leading "~" or "~/" to the home directory. Caller frees. NULL on OOM. */
 char *mt_expand_tilde(const char *path);
+/* THE PATH walk: the first executable "DIR/prog" along $PATH ("/usr/bin:/bin" when unset or
+ * empty; empty entries, i.e. the current directory, are skipped). A prog containing '/' is taken
+ * as is when executable. Caller frees; NULL when not found (or on OOM). */
+char *mt_file_which(const char *prog);
 /* a + "/" + b. Caller frees. */
 char *mt_path_join(const char *a, const char *b);
 
