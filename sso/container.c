@@ -58,7 +58,7 @@ int mt_metadata_creds_parse(const char *json, size_t len, const char *what, stru
 out:
     free(exp);
     mt_creds_release(&c);
-    mt_sso_json_free(root);
+    mt_json_delete_wiped(root);
     return rc;
 }
 

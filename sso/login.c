@@ -209,7 +209,7 @@ static int register_client(const struct mt_sso_profile *p, const struct mt_sso_n
 nomem:
     oom(err);
 out:
-    mt_sso_json_free(root);
+    mt_json_delete_wiped(root);
     mt_sso_registration_release(&r);
     mt_http_resp_release(&resp);
     mt_buf_release(&body);
@@ -762,7 +762,7 @@ static int device_flow(const struct mt_sso_profile *p, const struct mt_sso_net *
     rc = 0;
 out:
     reap(&browser);
-    mt_sso_json_free(root);
+    mt_json_delete_wiped(root);
     mt_free_secret(device_code);
     free(user_code);
     free(vuri);

@@ -171,7 +171,7 @@ int mt_process_parse(const char *json, size_t len, struct mt_creds *out, struct 
     rc = 0;
 out:
     mt_creds_release(&c);
-    mt_sso_json_free(root);
+    mt_json_delete_wiped(root);
     return rc;
 }
 
