@@ -63,10 +63,7 @@ static int prepare(void *ud, int attempt, struct mt_http_req *req, struct mt_err
     st->hdrs[n++] = (struct mt_http_header){"Content-Type", st->content_type, 0};
     if (st->target)
         st->hdrs[n++] = (struct mt_http_header){"X-Amz-Target", st->target, 0};
-    st->hdrs[n++] = (struct mt_http_header){"X-Amz-Date", st->sig.amz_date, 0};
-    st->hdrs[n++] = (struct mt_http_header){"Authorization", st->sig.authorization, 1};
-    if (st->sig.send_security_token)
-        st->hdrs[n++] = (struct mt_http_header){"X-Amz-Security-Token", st->creds.session_token, 1};
+    n += mt_sigv4_signed_http_headers(&st->sig, st->creds.session_token, st->hdrs + n);
 
     req->method = "POST";
     req->url = st->u.url;

@@ -61,11 +61,7 @@ static int prepare(void *ud, int attempt, struct mt_http_req *req, struct mt_err
         hr.now = mt_clock_now() + skew_of(st->net);
         if (mt_sigv4_sign_headers(&hr, &st->sig, err) < 0)
             return -1;
-        st->hdrs[n++] = (struct mt_http_header){"X-Amz-Date", st->sig.amz_date, 0};
-        st->hdrs[n++] = (struct mt_http_header){"Authorization", st->sig.authorization, 1};
-        if (st->sig.send_security_token)
-            st->hdrs[n++] =
-                (struct mt_http_header){"X-Amz-Security-Token", st->sc.session_token, 1};
+        n += mt_sigv4_signed_http_headers(&st->sig, st->sc.session_token, st->hdrs + n);
     }
     req->method = "POST";
     req->url = st->u.url;
