@@ -475,6 +475,17 @@ class TempHome:
         secs = dict([(name, prof)] + list(secs.items()))
         return self.write_config(secs)
 
+    def sso_session(self, fake, expires_in, start_url="https://d-1234567890.awsapps.com/start",
+                    session="my-sso"):
+        """One SSO profile (sso_profile_config defaults) and a token minted by fake for start_url,
+        cached for session with expiresAt expires_in seconds from now. Returns the token fields."""
+        self.sso_profile_config(session=session, start_url=start_url)
+        f = fake.mint_session(start_url=start_url)
+        f.pop("expiresIn", None)
+        f["expiresAt"] = iso_z(time.time() + expires_in)
+        self.write_sso_token(session, f)
+        return f
+
     def env(self, ca_bundle=None, sso=None, sso_oidc=None, sts=None, kms=None, secrets_manager=None,
             fake=None, moto=None, extra=None):
         """Clean environment: parent's AWS_*/MYTOOLS_* removed, HOME set, LC_ALL=C,
