@@ -18,6 +18,9 @@
 /* A string member that is a non-empty string without control characters, duplicated; NULL
  * otherwise (a corrupt value counts as missing) or on OOM. */
 char *mt_sso_json_str(const cJSON *obj, const char *key);
+/* Any non-empty string member, duplicated (control characters left for mt_creds_check to name);
+ * NULL when absent, not a string or empty, or on OOM. */
+char *mt_sso_json_dup(const cJSON *obj, const char *key);
 /* 1 if any key or string value in the list n (and below) holds a control character: a cache
  * file with one is corrupt as a whole (CR/LF would reach an HTTP header). */
 int mt_sso_json_has_ctl(const cJSON *n);

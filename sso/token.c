@@ -28,6 +28,13 @@ int mt_sso_json_has_ctl(const cJSON *n)
     return 0;
 }
 
+char *mt_sso_json_dup(const cJSON *obj, const char *key)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(it) && it->valuestring && it->valuestring[0] ? strdup(it->valuestring)
+                                                                       : NULL;
+}
+
 char *mt_sso_json_str(const cJSON *obj, const char *key)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
