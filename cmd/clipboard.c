@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "common/buf.h"
+#include "common/file.h"
 #include "common/hash.h"
 #include "common/mem.h"
 
@@ -51,26 +52,14 @@ static const struct backend *find_backend(const char *name)
     return NULL;
 }
 
+
+/* Whether prog is on $PATH (mt_file_which, the one PATH walk). */
 static int in_path(const char *prog)
 {
-    const char *path = getenv("PATH");
-    char buf[4096];
-    if (!path || !*path)
-        path = "/usr/bin:/bin";
-    while (*path) {
-        size_t n = strcspn(path, ":");
-        if (n && n + strlen(prog) + 2 < sizeof(buf)) {
-            memcpy(buf, path, n);
-            buf[n] = '/';
-            memcpy(buf + n + 1, prog, strlen(prog) + 1);
-            if (access(buf, X_OK) == 0)
-                return 1;
-        }
-        path += n;
-        if (*path == ':')
-            path++;
-    }
-    return 0;
+    char *p = mt_file_which(prog);
+    int found = p != NULL;
+    free(p);
+    return found;
 }
 
 static int is_wsl(void)

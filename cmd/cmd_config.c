@@ -352,9 +352,7 @@ static int init_discover(struct mt_ctx *ctx, const char *path)
         goto out;
     kc.endpoint = url;
     kc.region = aws.region;
-    kc.access_key_id = aws.creds.access_key_id;
-    kc.secret_access_key = aws.creds.secret_access_key;
-    kc.session_token = aws.creds.session_token;
+    kc.creds = mt_creds_sigv4(&aws.creds);
     kc.ca_bundle = aws.ca_bundle;
     for (k = MT_RDS_INSTANCE; k <= MT_RDS_PROXY; k++)
         if (mt_rds_describe(&kc, (enum mt_rds_kind)k, &l[k], &ctx->err) < 0)

@@ -295,9 +295,7 @@ static int describe_client(struct doctor *dr, const char *service, const char *r
         return -1;
     kc->endpoint = *url;
     kc->region = region;
-    kc->access_key_id = a->creds.access_key_id;
-    kc->secret_access_key = a->creds.secret_access_key;
-    kc->session_token = a->creds.session_token;
+    kc->creds = mt_creds_sigv4(&a->creds);
     kc->ca_bundle = a->ca_bundle;
     kc->clock_skew = &a->clock_skew; /* the run's signing clock offset (as cmd_kms.c) */
     return 0;

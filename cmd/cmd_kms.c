@@ -133,9 +133,7 @@ static int open_kms(struct mt_ctx *ctx, struct kms_run *r)
     r->client.http = r->aws.http;
     r->client.endpoint = r->endpoint;
     r->client.region = r->aws.region;
-    r->client.access_key_id = r->aws.creds.access_key_id;
-    r->client.secret_access_key = r->aws.creds.secret_access_key;
-    r->client.session_token = r->aws.creds.session_token;
+    r->client.creds = mt_creds_sigv4(&r->aws.creds);
     r->client.ca_bundle = r->aws.ca_bundle;
     r->client.clock_skew = &r->aws.clock_skew;
     return 0;

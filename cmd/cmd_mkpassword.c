@@ -437,9 +437,7 @@ static void client_init(struct mt_kms_client *c, struct remote *r, const char *u
     c->http = r->aws.http;
     c->endpoint = url;
     c->region = r->aws.region;
-    c->access_key_id = r->aws.creds.access_key_id;
-    c->secret_access_key = r->aws.creds.secret_access_key;
-    c->session_token = r->aws.creds.session_token;
+    c->creds = mt_creds_sigv4(&r->aws.creds);
     c->ca_bundle = r->aws.ca_bundle;
     c->clock_skew = &r->aws.clock_skew;
 }

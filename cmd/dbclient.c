@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/file.h"
+
 static const struct mt_engine engines[] = {
     {"mysql", "RDS IAM token", MT_TOKEN_RDS, MT_PROTO_MYSQL, {"mysql", "mariadb", NULL}, "mysql", NULL, 0},
     {"mariadb", "RDS IAM token", MT_TOKEN_RDS, MT_PROTO_MYSQL, {"mariadb", "mysql", NULL}, "mysql", NULL, 0},
@@ -41,31 +43,6 @@ const char *mt_system_ca_file(void)
     return NULL;
 }
 
-char *mt_which(const char *prog)
-{
-    const char *path = getenv("PATH");
-    size_t pl = strlen(prog);
-    if (!path || !*path)
-        path = "/usr/bin:/bin";
-    while (*path) {
-        size_t n = strcspn(path, ":");
-        if (n) {
-            char *p = malloc(n + pl + 2);
-            if (!p)
-                return NULL;
-            memcpy(p, path, n);
-            p[n] = '/';
-            memcpy(p + n + 1, prog, pl + 1);
-            if (access(p, X_OK) == 0)
-                return p;
-            free(p);
-        }
-        path += n;
-        if (*path == ':')
-            path++;
-    }
-    return NULL;
-}
 
 /* Debian's mysql is a link to MariaDB's client: decide by what the name resolves to. */
 static enum mt_client_kind kind_of(const char *prog, const char *path)
@@ -152,7 +129,7 @@ int mt_client_build(const struct mt_engine *e, const struct mt_target *t, const 
 
     memset(c, 0, sizeof(*c));
     for (i = 0; i < 3 && e->clients[i] && !c->path; i++)
-        if ((c->path = mt_which(e->clients[i])) != NULL)
+        if ((c->path = mt_file_which(e->clients[i])) != NULL)
             c->prog = e->clients[i];
     if (!c->path) {
         if (find)

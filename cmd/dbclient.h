@@ -67,8 +67,4 @@ int mt_url_encode(struct mt_buf *b, const char *s) MT_WUR;
  * exists, else NULL (libpq then looks for ~/.postgresql/root.crt). Static or environment. */
 const char *mt_system_ca_file(void);
 
-/* The one PATH walk of cmd/: the first executable prog in $PATH (or /usr/bin:/bin). Caller frees.
- * NULL when not found (or out of memory). */
-char *mt_which(const char *prog);
-
 #endif

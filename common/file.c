@@ -240,11 +240,63 @@ char *mt_path_join(const char *a, const char *b)
     return r;
 }
 
-char *mt_expand_tilde(const char *path)
+char *mt_path_expand_home(const char *path, const char *home)
 {
+    size_t hl;
+    const char *rest;
+    char *r;
+
     if (!path)
         return NULL;
-    if (path[0] == '~' && (path[1] == '\0' || path[1] == '/'))
-        return path[1] ? mt_path_join(mt_home_dir(), path + 2) : strdup(mt_home_dir());
-    return strdup(path);
+    if (!home || !*home || path[0] != '~' || (path[1] != '\0' && path[1] != '/'))
+        return strdup(path);
+    hl = strlen(home);
+    while (hl > 1 && home[hl - 1] == '/')
+        hl--;
+    rest = path + 1;                       /* "" or "/..." */
+    if (hl == 1 && home[0] == '/' && *rest) /* home "/": "~/x" is "/x", not "//x" */
+        hl = 0;
+    r = malloc(hl + strlen(rest) + 1);
+    if (!r)
+        return NULL;
+    memcpy(r, home, hl);
+    memcpy(r + hl, rest, strlen(rest) + 1);
+    return r;
+}
+
+char *mt_expand_tilde(const char *path)
+{
+    return mt_path_expand_home(path, mt_home_dir());
+}
+
+char *mt_file_which(const char *prog)
+{
+    const char *path = getenv("PATH");
+    size_t pl;
+
+    if (!prog || !*prog)
+        return NULL;
+    if (strchr(prog, '/'))
+        return access(prog, X_OK) == 0 ? strdup(prog) : NULL;
+    if (!path || !*path)
+        path = "/usr/bin:/bin";
+    pl = strlen(prog);
+    while (*path) {
+        size_t n = strcspn(path, ":");
+        if (n) { /* an empty entry would mean the current directory: never searched */
+            char *p = malloc(n + pl + 2);
+            if (!p)
+                return NULL;
+            memcpy(p, path, n);
+            p[n] = '/';
+            memcpy(p + n + 1, prog, pl + 1);
+            if (access(p, X_OK) == 0)
+                return p;
+            free(p);
+        }
+        path += n;
+        if (*path == ':')
+            path++;
+    }
+    return NULL;
 }

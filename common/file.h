@@ -35,8 +35,16 @@ int mt_file_write_atomic(const char *path, const void *data, size_t len, mode_t 
 int mt_mkdir_p(const char *path, mode_t mode, struct mt_err *err) MT_WUR;
 /* $HOME, else the passwd entry; never NULL ("/" as last resort). Borrowed. */
 const char *mt_home_dir(void);
-/* Expands a leading "~" or "~/" to the home directory. Caller frees. NULL on OOM. */
+/* THE tilde expander: a leading "~" or "~/" becomes home (trailing '/' dropped); any other path,
+ * or an unset/empty home, is copied unchanged ("~user" is not expanded). Pure. Caller frees;
+ * NULL on OOM (or when path is NULL). */
+char *mt_path_expand_home(const char *path, const char *home);
+/* mt_path_expand_home(path, mt_home_dir()). Caller frees. NULL on OOM. */
 char *mt_expand_tilde(const char *path);
+/* THE PATH walk: the first executable "DIR/prog" along $PATH ("/usr/bin:/bin" when unset or
+ * empty; empty entries, i.e. the current directory, are skipped). A prog containing '/' is taken
+ * as is when executable. Caller frees; NULL when not found (or on OOM). */
+char *mt_file_which(const char *prog);
 /* a + "/" + b. Caller frees. */
 char *mt_path_join(const char *a, const char *b);
 

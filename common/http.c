@@ -346,33 +346,19 @@ static long parse_long(const char *s, size_t n, int *ok)
     return v;
 }
 
-/* RFC 7231 IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT" -> ms from now (>= 0), or -1. */
+/* RFC 7231 IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT" -> ms from now (>= 0), or -1. The date
+ * itself is read by mt_time_parse_http_date, the one HTTP-date parser. */
 static long http_date_delay_ms(const char *s, size_t n)
 {
-    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    char buf[64], mon[4];
-    struct tm tm;
-    int d, y, hh, mm, ss;
-    const char *m;
+    char buf[64];
     time_t t, now;
 
     if (n >= sizeof(buf))
         return -1;
     memcpy(buf, s, n);
     buf[n] = '\0';
-    memset(&tm, 0, sizeof(tm));
-    if (sscanf(buf, "%*3s, %d %3s %d %d:%d:%d GMT", &d, mon, &y, &hh, &mm, &ss) != 6)
+    if (mt_time_parse_http_date(buf, &t) < 0)
         return -1;
-    mon[3] = '\0';
-    if (!(m = strstr(months, mon)) || (m - months) % 3)
-        return -1;
-    tm.tm_mday = d;
-    tm.tm_mon = (int)((m - months) / 3);
-    tm.tm_year = y - 1900;
-    tm.tm_hour = hh;
-    tm.tm_min = mm;
-    tm.tm_sec = ss;
-    t = mt_timegm(&tm);
     now = mt_clock_now();
     return t > now ? (long)(t - now) * 1000L : 0;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/file.h"
 #include "common/mem.h"
 #include "config/config_int.h"
 
@@ -268,24 +269,6 @@ static int pick_int(const struct mt_cfg_settings *const lv[3], size_t off)
 
 #define OFF(f) offsetof(struct mt_cfg_settings, f)
 
-static char *expand_home(const char *path, const char *home)
-{
-    size_t hl;
-    char *r;
-
-    if (!set(home) || path[0] != '~' || (path[1] != '\0' && path[1] != '/'))
-        return strdup(path);
-    hl = strlen(home);
-    while (hl > 1 && home[hl - 1] == '/')
-        hl--;
-    r = malloc(hl + strlen(path)); /* path minus '~' plus NUL */
-    if (!r)
-        return NULL;
-    memcpy(r, home, hl);
-    memcpy(r + hl, path + 1, strlen(path + 1) + 1);
-    return r;
-}
-
 static void dup_into(char **dst, const char *src, int *oom)
 {
     if (src && !(*dst = strdup(src)))
@@ -529,7 +512,8 @@ int mt_resolve_target(const struct mt_resolve_in *in, struct mt_target *out, str
     dup_into(&out->name, pick_str(lv, OFF(name), NULL), &oom);
     dup_into(&out->clipboard, pick_str(lv, OFF(clipboard), NULL), &oom);
     out->clipboard_clear = pick_int(lv, OFF(clipboard_clear));
-    if ((v = pick_str(lv, OFF(ca_bundle), NULL)) && !(out->ca_bundle = expand_home(v, in->home)))
+    if ((v = pick_str(lv, OFF(ca_bundle), NULL)) &&
+        !(out->ca_bundle = mt_path_expand_home(v, in->home)))
         oom = 1;
     if (oom) {
         mt_err_set(err, MT_E_NOMEM, "out of memory");

@@ -63,10 +63,7 @@ static int prepare(void *ud, int attempt, struct mt_http_req *req, struct mt_err
     st->hdrs[n++] = (struct mt_http_header){"Content-Type", st->content_type, 0};
     if (st->target)
         st->hdrs[n++] = (struct mt_http_header){"X-Amz-Target", st->target, 0};
-    st->hdrs[n++] = (struct mt_http_header){"X-Amz-Date", st->sig.amz_date, 0};
-    st->hdrs[n++] = (struct mt_http_header){"Authorization", st->sig.authorization, 1};
-    if (st->sig.send_security_token)
-        st->hdrs[n++] = (struct mt_http_header){"X-Amz-Security-Token", st->creds.session_token, 1};
+    n += mt_sigv4_signed_http_headers(&st->sig, st->creds.session_token, st->hdrs + n);
 
     req->method = "POST";
     req->url = st->u.url;
@@ -98,16 +95,16 @@ int mt_kms_aws_call(const struct mt_kms_client *c, const char *signing_name,
         return mt_err_set(err, MT_E_INTERNAL, "mt_kms_aws_call: bad arguments");
     if (!c->region || !*c->region)
         return mt_err_set(err, MT_E_CONFIG, "no AWS region for %s", what);
-    if (!c->access_key_id || !c->secret_access_key)
+    if (!c->creds.access_key_id || !c->creds.secret_access_key)
         return mt_err_set(err, MT_E_AUTH, "no AWS credentials for %s", what);
     st.c = c;
     st.signing_name = signing_name;
     st.content_type = content_type;
     st.target = target;
     st.body = body;
-    st.creds.access_key_id = c->access_key_id;
-    st.creds.secret_access_key = c->secret_access_key;
-    st.creds.session_token = c->session_token && *c->session_token ? c->session_token : NULL;
+    st.creds = c->creds;
+    if (st.creds.session_token && !*st.creds.session_token)
+        st.creds.session_token = NULL;
     if (mt_target_url_split(c->endpoint, &st.u, err) < 0)
         return -1;
     mt_http_debugf(c->http, "aws: %s (%s, region %s)", target ? target : what, signing_name,

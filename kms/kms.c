@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/json.h"
 #include "common/mem.h"
 #include "kms/kms.h"
 #include "kms/kms_int.h"
@@ -294,8 +295,8 @@ int mt_kms_resp_string(const char *body, size_t len, const char *field, int secr
     }
     rc = 0;
 out:
-    if (secret && cJSON_IsString(item) && item->valuestring)
-        mt_memzero(item->valuestring, strlen(item->valuestring));
+    if (secret)
+        mt_json_wipe_string(item);
     cJSON_Delete(root);
     return rc;
 }

@@ -17,6 +17,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "sigv4/sigv4.h"
 
 struct mt_http;
 
@@ -34,9 +35,9 @@ struct mt_kms_client {
     struct mt_http *http;          /* one per run (connection reuse, retry quota) */
     const char *endpoint;          /* base URL without trailing '/', e.g. https://kms.eu-west-1... */
     const char *region;            /* signing region */
-    const char *access_key_id;
-    const char *secret_access_key;
-    const char *session_token;     /* NULL or "" for none */
+    /* borrowed: the chain's credentials as SigV4 signs them (cmd/: mt_creds_sigv4(&creds));
+       session_token NULL or "" for none */
+    struct mt_sigv4_creds creds;
     const char *ca_bundle;         /* NULL = system store */
     long *clock_skew;              /* signing clock offset shared by the run (cmd/aws.c); may be
                                       NULL. A skew rejection is signed again once (awserr.h). */

@@ -36,6 +36,16 @@ static int valid_host(const char *h)
     return 1;
 }
 
+/* Undoes a failed partial append to a (secret) output buffer: wiped back to start. */
+static void roll_back(struct mt_buf *out, size_t start)
+{
+    if (out->len > start) {
+        mt_memzero(out->p + start, out->len - start);
+        out->len = start;
+        out->p[start] = '\0';
+    }
+}
+
 /* Presigns GET <scheme>://<signed_host>/?<params> and appends "<shown>/?<query>" to out. */
 static int presign_token(const char *signed_host, const char *shown, const struct mt_sigv4_pair *params,
                          size_t nparams, const char *region, const char *service,
@@ -70,11 +80,8 @@ static int presign_token(const char *signed_host, const char *shown, const struc
     }
     rc = 0;
 out:
-    if (rc < 0 && out->len > start) {
-        mt_memzero(out->p + start, out->len - start);
-        out->len = start;
-        out->p[start] = '\0';
-    }
+    if (rc < 0)
+        roll_back(out, start);
     mt_sigv4_result_release(&r);
     return rc;
 }
@@ -217,11 +224,8 @@ int mt_sigv4_rds_token(const struct mt_sigv4_rds_req *req, struct mt_buf *out, s
 nomem:
     mt_err_set(err, MT_E_NOMEM, "out of memory");
 out:
-    if (rc < 0 && out->len > start) {
-        mt_memzero(out->p + start, out->len - start);
-        out->len = start;
-        out->p[start] = '\0';
-    }
+    if (rc < 0)
+        roll_back(out, start);
     mt_sigv4_result_release(&r);
     mt_buf_release(&signed_host);
     return rc;

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "common/hash.h"
+#include "common/http.h" /* struct mt_http_header, filled by mt_sigv4_signed_http_headers */
 #include "common/mem.h"
 #include "common/timeutil.h"
 #include "sigv4/sigv4_int.h"
@@ -369,6 +370,17 @@ out:
 }
 
 /* ---- header-signing front end ---- */
+
+size_t mt_sigv4_signed_http_headers(const struct mt_sigv4_signed *s, const char *session_token,
+                                    struct mt_http_header *h)
+{
+    size_t n = 0;
+    h[n++] = (struct mt_http_header){"X-Amz-Date", s->amz_date, 0};
+    h[n++] = (struct mt_http_header){"Authorization", s->authorization, 1};
+    if (s->send_security_token)
+        h[n++] = (struct mt_http_header){"X-Amz-Security-Token", session_token, 1};
+    return n;
+}
 
 void mt_sigv4_signed_release(struct mt_sigv4_signed *s)
 {

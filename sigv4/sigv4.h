@@ -173,6 +173,14 @@ struct mt_sigv4_signed {
  * failure it is left empty. Errors: MT_E_USAGE, MT_E_NOMEM. */
 int mt_sigv4_sign_headers(const struct mt_sigv4_header_req *req, struct mt_sigv4_signed *out,
                           struct mt_err *err) MT_WUR;
+/* The headers a header-mode signature adds to a request, in the order every client sends them:
+ * X-Amz-Date, Authorization and, when s->send_security_token, X-Amz-Security-Token with
+ * session_token. Writes at most MT_SIGV4_SIGNED_HEADERS entries to h (values borrowed from s and
+ * session_token; the secret ones flagged) and returns how many. */
+#define MT_SIGV4_SIGNED_HEADERS 3
+struct mt_http_header;
+size_t mt_sigv4_signed_http_headers(const struct mt_sigv4_signed *s, const char *session_token,
+                                    struct mt_http_header *h);
 /* Wipes and frees every string of s and zeroes it. Idempotent; NULL-safe. */
 void mt_sigv4_signed_release(struct mt_sigv4_signed *s);
 

@@ -164,7 +164,7 @@ int mt_sso_parse_cli_cache(const char *json, size_t len, struct mt_creds *out, s
     rc = 0;
 out:
     mt_creds_release(&tmp);
-    mt_sso_json_free(root);
+    mt_json_delete_wiped(root);
     return rc;
 }
 

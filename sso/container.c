@@ -20,12 +20,6 @@
 #define ATTEMPTS 3
 #define TIMEOUT_MS 2000L
 
-static char *str_item(const cJSON *o, const char *k)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(it) && it->valuestring[0] ? strdup(it->valuestring) : NULL;
-}
-
 int mt_metadata_creds_parse(const char *json, size_t len, const char *what, struct mt_creds *out,
                             struct mt_err *err)
 {
@@ -35,11 +29,11 @@ int mt_metadata_creds_parse(const char *json, size_t len, const char *what, stru
     int rc = -1;
 
     if (cJSON_IsObject(root)) {
-        c.access_key_id = str_item(root, "AccessKeyId");
-        c.secret_access_key = str_item(root, "SecretAccessKey");
-        c.session_token = str_item(root, "Token");
-        c.account_id = str_item(root, "AccountId");
-        exp = str_item(root, "Expiration");
+        c.access_key_id = mt_sso_json_dup(root, "AccessKeyId");
+        c.secret_access_key = mt_sso_json_dup(root, "SecretAccessKey");
+        c.session_token = mt_sso_json_dup(root, "Token");
+        c.account_id = mt_sso_json_dup(root, "AccountId");
+        exp = mt_sso_json_dup(root, "Expiration");
     }
     if (!c.access_key_id || !c.secret_access_key || !c.session_token || !exp ||
         mt_time_parse_iso8601(exp, &c.expiration) < 0) {
@@ -58,7 +52,7 @@ int mt_metadata_creds_parse(const char *json, size_t len, const char *what, stru
 out:
     free(exp);
     mt_creds_release(&c);
-    mt_sso_json_free(root);
+    mt_json_delete_wiped(root);
     return rc;
 }
 

@@ -209,7 +209,7 @@ static int register_client(const struct mt_sso_profile *p, const struct mt_sso_n
 nomem:
     oom(err);
 out:
-    mt_sso_json_free(root);
+    mt_json_delete_wiped(root);
     mt_sso_registration_release(&r);
     mt_http_resp_release(&resp);
     mt_buf_release(&body);
@@ -261,27 +261,6 @@ out:
 
 /* ---- browser ---- */
 
-static char *which(const char *prog)
-{
-    const char *path = getenv("PATH");
-    const char *p;
-    if (!path || strchr(prog, '/'))
-        return strchr(prog, '/') && access(prog, X_OK) == 0 ? strdup(prog) : NULL;
-    for (p = path;; ) {
-        const char *e = strchr(p, ':');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        char *cand = malloc(n + strlen(prog) + 2);
-        if (!cand)
-            return NULL;
-        snprintf(cand, n + strlen(prog) + 2, "%.*s/%s", (int)n, n ? p : ".", prog);
-        if (access(cand, X_OK) == 0)
-            return cand;
-        free(cand);
-        if (!e)
-            return NULL;
-        p = e + 1;
-    }
-}
 
 /* Starts the browser on url (not a secret) and returns its pid, or -1. $BROWSER's first entry
  * (Python's webbrowser: ':'-separated, "%s" replaced by the URL), else xdg-open, else open. */
@@ -317,12 +296,12 @@ static pid_t open_browser(const char *browser, const char *url)
             cmd = mt_buf_detach(&b);
             exe = strdup("/bin/sh");
         } else {
-            exe = which(cmd);
+            exe = mt_file_which(cmd);
         }
     } else {
-        exe = which("xdg-open");
+        exe = mt_file_which("xdg-open");
         if (!exe)
-            exe = which("open");
+            exe = mt_file_which("open");
     }
     if (!exe) {
         free(cmd);
@@ -783,7 +762,7 @@ static int device_flow(const struct mt_sso_profile *p, const struct mt_sso_net *
     rc = 0;
 out:
     reap(&browser);
-    mt_sso_json_free(root);
+    mt_json_delete_wiped(root);
     mt_free_secret(device_code);
     free(user_code);
     free(vuri);

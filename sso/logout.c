@@ -87,7 +87,7 @@ static int creds_doomed(const struct mt_buf *body, void *ud)
     const cJSON *pt = root ? cJSON_GetObjectItemCaseSensitive(root, "ProviderType") : NULL;
     int yes = cJSON_IsString(pt) && !strcmp(pt->valuestring, "sso");
     (void)ud;
-    mt_sso_json_free(root);
+    mt_json_delete_wiped(root);
     return yes;
 }
 

@@ -134,7 +134,7 @@ int mt_sso_create_token(const struct mt_sso_net *net, const char *region, const 
     memset(&c, 0, sizeof(c));
     rc = 0;
 out:
-    mt_sso_json_free(root);
+    mt_json_delete_wiped(root);
     mt_sso_created_release(&c);
     mt_http_resp_release(&resp);
     return rc;
@@ -214,7 +214,7 @@ int mt_sso_get_role_credentials(const struct mt_sso_net *net, const struct mt_ss
     memset(&c, 0, sizeof(c));
     rc = 0;
 out:
-    mt_sso_json_free(root);
+    mt_json_delete_wiped(root);
     mt_creds_release(&c);
     mt_buf_release(&pq);
     mt_http_resp_release(&resp);

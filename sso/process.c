@@ -124,12 +124,6 @@ out:
     return rc;
 }
 
-static char *str_item(const cJSON *o, const char *k)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(it) && it->valuestring[0] ? strdup(it->valuestring) : NULL;
-}
-
 int mt_process_parse(const char *json, size_t len, struct mt_creds *out, struct mt_err *err)
 {
     cJSON *root = cJSON_ParseWithLength(json ? json : "", json ? len : 0);
@@ -146,10 +140,10 @@ int mt_process_parse(const char *json, size_t len, struct mt_creds *out, struct 
         mt_err_set(err, MT_E_AUTH, "the output's \"Version\" is not 1");
         goto out;
     }
-    c.access_key_id = str_item(root, "AccessKeyId");
-    c.secret_access_key = str_item(root, "SecretAccessKey");
-    c.session_token = str_item(root, "SessionToken");
-    c.account_id = str_item(root, "AccountId");
+    c.access_key_id = mt_sso_json_dup(root, "AccessKeyId");
+    c.secret_access_key = mt_sso_json_dup(root, "SecretAccessKey");
+    c.session_token = mt_sso_json_dup(root, "SessionToken");
+    c.account_id = mt_sso_json_dup(root, "AccountId");
     if (!c.access_key_id || !c.secret_access_key) {
         mt_err_set(err, MT_E_AUTH, "the output lacks \"AccessKeyId\" or \"SecretAccessKey\"");
         goto out;
@@ -171,7 +165,7 @@ int mt_process_parse(const char *json, size_t len, struct mt_creds *out, struct 
     rc = 0;
 out:
     mt_creds_release(&c);
-    mt_sso_json_free(root);
+    mt_json_delete_wiped(root);
     return rc;
 }
 

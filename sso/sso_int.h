@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/http.h"
+#include "common/json.h" /* mt_json_delete_wiped: every parsed tree of sso/ */
 #include "sso/sso.h"
 
 /* The AWS CLI's refresh window for SSO tokens (tokens.py _REFRESH_WINDOW). */
@@ -14,11 +15,12 @@
 #define MT_SSO_DEVICE_GRANT "urn:ietf:params:oauth:grant-type:device_code"
 #define MT_SSO_MAX_FILE ((size_t)1 << 20)
 
-/* Wipes every string of a parsed tree, then deletes it. NULL-safe. */
-void mt_sso_json_free(cJSON *root);
 /* A string member that is a non-empty string without control characters, duplicated; NULL
  * otherwise (a corrupt value counts as missing) or on OOM. */
 char *mt_sso_json_str(const cJSON *obj, const char *key);
+/* Any non-empty string member, duplicated (control characters left for mt_creds_check to name);
+ * NULL when absent, not a string or empty, or on OOM. */
+char *mt_sso_json_dup(const cJSON *obj, const char *key);
 /* 1 if any key or string value in the list n (and below) holds a control character: a cache
  * file with one is corrupt as a whole (CR/LF would reach an HTTP header). */
 int mt_sso_json_has_ctl(const cJSON *n);

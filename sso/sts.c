@@ -61,11 +61,7 @@ static int prepare(void *ud, int attempt, struct mt_http_req *req, struct mt_err
         hr.now = mt_clock_now() + skew_of(st->net);
         if (mt_sigv4_sign_headers(&hr, &st->sig, err) < 0)
             return -1;
-        st->hdrs[n++] = (struct mt_http_header){"X-Amz-Date", st->sig.amz_date, 0};
-        st->hdrs[n++] = (struct mt_http_header){"Authorization", st->sig.authorization, 1};
-        if (st->sig.send_security_token)
-            st->hdrs[n++] =
-                (struct mt_http_header){"X-Amz-Security-Token", st->sc.session_token, 1};
+        n += mt_sigv4_signed_http_headers(&st->sig, st->sc.session_token, st->hdrs + n);
     }
     req->method = "POST";
     req->url = st->u.url;
@@ -257,12 +253,26 @@ out:
     return rc;
 }
 
+/* An STS call whose answer carries Credentials (AssumeRole*): sts_call, then the one parser. */
+static int call_for_creds(const struct mt_sso_net *net, const char *region,
+                          const struct mt_creds *src, const char *action,
+                          const struct mt_buf *body, struct mt_creds *out,
+                          struct mt_sts_user *user, struct mt_err *err)
+{
+    struct mt_http_resp resp = MT_HTTP_RESP_INIT;
+    int rc = -1;
+
+    if (sts_call(net, region, src, action, body, &resp, err) == 0)
+        rc = mt_sts_parse_credentials(resp.body.p, resp.body.len, out, user, err);
+    mt_http_resp_release(&resp);
+    return rc;
+}
+
 int mt_sts_assume_role(const struct mt_sso_net *net, const char *region, const struct mt_creds *src,
                        const struct mt_sts_assume_in *in, struct mt_creds *out,
                        struct mt_sts_user *user, struct mt_err *err)
 {
     struct mt_buf body = MT_BUF_INIT_SECRET; /* TokenCode */
-    struct mt_http_resp resp = MT_HTTP_RESP_INIT;
     char dur[24];
     int rc = -1;
 
@@ -281,12 +291,9 @@ int mt_sts_assume_role(const struct mt_sso_net *net, const char *region, const s
         nomem(err);
         goto out;
     }
-    if (sts_call(net, region, src, "AssumeRole", &body, &resp, err) < 0)
-        goto out;
-    rc = mt_sts_parse_credentials(resp.body.p, resp.body.len, out, user, err);
+    rc = call_for_creds(net, region, src, "AssumeRole", &body, out, user, err);
 out:
     mt_buf_release(&body);
-    mt_http_resp_release(&resp);
     return rc;
 }
 
@@ -297,7 +304,6 @@ int mt_sts_assume_role_web_identity(const struct mt_sso_net *net, const char *re
                                     struct mt_err *err)
 {
     struct mt_buf body = MT_BUF_INIT_SECRET;
-    struct mt_http_resp resp = MT_HTTP_RESP_INIT;
     char dur[24];
     int rc = -1;
 
@@ -310,11 +316,8 @@ int mt_sts_assume_role_web_identity(const struct mt_sso_net *net, const char *re
         nomem(err);
         goto out;
     }
-    if (sts_call(net, region, NULL, "AssumeRoleWithWebIdentity", &body, &resp, err) < 0)
-        goto out;
-    rc = mt_sts_parse_credentials(resp.body.p, resp.body.len, out, user, err);
+    rc = call_for_creds(net, region, NULL, "AssumeRoleWithWebIdentity", &body, out, user, err);
 out:
     mt_buf_release(&body);
-    mt_http_resp_release(&resp);
     return rc;
 }

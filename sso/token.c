@@ -10,25 +10,6 @@
 
 /* ---- JSON helpers ---- */
 
-static void wipe_strings(cJSON *n)
-{
-    for (; n; n = n->next) {
-        if ((cJSON_IsString(n) || cJSON_IsRaw(n)) && n->valuestring)
-            mt_memzero(n->valuestring, strlen(n->valuestring));
-        if (n->string)
-            mt_memzero(n->string, strlen(n->string));
-        wipe_strings(n->child);
-    }
-}
-
-void mt_sso_json_free(cJSON *root)
-{
-    if (!root)
-        return;
-    wipe_strings(root);
-    cJSON_Delete(root);
-}
-
 static int has_ctl(const char *s)
 {
     const unsigned char *c;
@@ -45,6 +26,13 @@ int mt_sso_json_has_ctl(const cJSON *n)
             (n->string && has_ctl(n->string)) || mt_sso_json_has_ctl(n->child))
             return 1;
     return 0;
+}
+
+char *mt_sso_json_dup(const cJSON *obj, const char *key)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(it) && it->valuestring && it->valuestring[0] ? strdup(it->valuestring)
+                                                                       : NULL;
 }
 
 char *mt_sso_json_str(const cJSON *obj, const char *key)
@@ -71,7 +59,7 @@ cJSON *mt_sso_json_parse_object(const char *data, size_t len)
      * rewrite) is ignored */
     root = cJSON_ParseWithLengthOpts(data, len, NULL, 0);
     if (root && !cJSON_IsObject(root)) {
-        mt_sso_json_free(root);
+        mt_json_delete_wiped(root);
         return NULL;
     }
     if (root)
@@ -88,7 +76,7 @@ cJSON *mt_sso_json_parse_object(const char *data, size_t len)
     root = cJSON_ParseWithLengthOpts(b.p, b.len, NULL, 0);
     mt_buf_release(&b);
     if (root && !cJSON_IsObject(root)) {
-        mt_sso_json_free(root);
+        mt_json_delete_wiped(root);
         root = NULL;
     }
     return root;
@@ -137,7 +125,7 @@ int mt_sso_token_parse(const char *data, size_t len, struct mt_sso_token *out,
     if (!root)
         return mt_err_set(err, MT_E_IO, "not a JSON object");
     if (mt_sso_json_has_ctl(root->child)) {
-        mt_sso_json_free(root);
+        mt_json_delete_wiped(root);
         return mt_err_set(err, MT_E_IO, "a value holds control characters");
     }
     t.start_url = mt_sso_json_str(root, "startUrl");
@@ -148,7 +136,7 @@ int mt_sso_token_parse(const char *data, size_t len, struct mt_sso_token *out,
     t.client_secret = mt_sso_json_str(root, "clientSecret");
     t.registration_expires_at = json_time(root, "registrationExpiresAt");
     t.refresh_token = mt_sso_json_str(root, "refreshToken");
-    mt_sso_json_free(root);
+    mt_json_delete_wiped(root);
     *out = t;
     return 0;
 }
@@ -314,7 +302,7 @@ int mt_sso_registration_parse(const char *data, size_t len, struct mt_sso_regist
                 r.auth_code = 1;
         }
     }
-    mt_sso_json_free(root);
+    mt_json_delete_wiped(root);
     if (!r.client_id || !r.client_secret || !r.expires_at) {
         mt_sso_registration_release(&r);
         return mt_err_set(err, MT_E_IO, "incomplete client registration");

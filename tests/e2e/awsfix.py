@@ -475,6 +475,17 @@ class TempHome:
         secs = dict([(name, prof)] + list(secs.items()))
         return self.write_config(secs)
 
+    def sso_session(self, fake, expires_in, start_url="https://d-1234567890.awsapps.com/start",
+                    session="my-sso"):
+        """One SSO profile (sso_profile_config defaults) and a token minted by fake for start_url,
+        cached for session with expiresAt expires_in seconds from now. Returns the token fields."""
+        self.sso_profile_config(session=session, start_url=start_url)
+        f = fake.mint_session(start_url=start_url)
+        f.pop("expiresIn", None)
+        f["expiresAt"] = iso_z(time.time() + expires_in)
+        self.write_sso_token(session, f)
+        return f
+
     def env(self, ca_bundle=None, sso=None, sso_oidc=None, sts=None, kms=None, secrets_manager=None,
             fake=None, moto=None, extra=None):
         """Clean environment: parent's AWS_*/MYTOOLS_* removed, HOME set, LC_ALL=C,
@@ -555,3 +566,34 @@ def stop_sso_stack(moto, fake):
         fake.stop()
     if moto:
         moto.stop()
+
+
+# ---- an RDS fleet in moto (test_rds.py, test_config_init.py, test_doctor.py) ----
+
+def make_fleet(moto, n_extra=0):
+    """An instance with IAM auth on, one with it off, an Aurora cluster and an RDS Proxy."""
+    rds = moto.client("rds")
+    rds.create_db_instance(DBInstanceIdentifier="pg-iam", DBInstanceClass="db.t3.micro",
+                           Engine="postgres", MasterUsername="master",
+                           MasterUserPassword="not-used-123", EnableIAMDatabaseAuthentication=True)
+    rds.create_db_instance(DBInstanceIdentifier="my-noiam", DBInstanceClass="db.t3.micro",
+                           Engine="mysql", MasterUsername="master",
+                           MasterUserPassword="not-used-123", EnableIAMDatabaseAuthentication=False)
+    for i in range(n_extra):
+        rds.create_db_instance(DBInstanceIdentifier="extra-%03d" % i, DBInstanceClass="db.t3.micro",
+                               Engine="mysql", MasterUsername="master",
+                               MasterUserPassword="not-used-123")
+    rds.create_db_cluster(DBClusterIdentifier="aurora-a", Engine="aurora-postgresql",
+                          MasterUsername="master", MasterUserPassword="not-used-123",
+                          EnableIAMDatabaseAuthentication=True)
+    ec2 = moto.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.%d.0/24" % i,
+                                 AvailabilityZone=moto.region + z)["Subnet"]["SubnetId"]
+               for i, z in ((1, "a"), (2, "b"))]
+    rds.create_db_proxy(DBProxyName="proxy-a", EngineFamily="MYSQL", RoleArn=(
+        "arn:aws:iam::%s:role/proxy" % moto.account_id), VpcSubnetIds=subnets,
+        Auth=[{"AuthScheme": "SECRETS", "IAMAuth": "REQUIRED",
+               "SecretArn": "arn:aws:secretsmanager:%s:%s:secret:p" % (moto.region,
+                                                                      moto.account_id)}])
+    return rds

@@ -43,9 +43,9 @@ int main(int argc, char **argv)
         return 1;
     c.endpoint = getenv("MT_RDS_ENDPOINT");
     c.region = getenv("MT_RDS_REGION");
-    c.access_key_id = getenv("AWS_ACCESS_KEY_ID");
-    c.secret_access_key = getenv("AWS_SECRET_ACCESS_KEY");
-    c.session_token = getenv("AWS_SESSION_TOKEN");
+    c.creds.access_key_id = getenv("AWS_ACCESS_KEY_ID");
+    c.creds.secret_access_key = getenv("AWS_SECRET_ACCESS_KEY");
+    c.creds.session_token = getenv("AWS_SESSION_TOKEN");
     rc = mt_rds_describe(&c, kind, &l, &err);
     for (i = 0; i < l.n; i++) {
         const struct mt_rds_db *d = &l.v[i];

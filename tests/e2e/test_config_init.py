@@ -113,28 +113,7 @@ class DiscoverInit(unittest.TestCase):
     def setUpClass(cls):
         cls.moto = awsfix.Moto().start()
         m = cls.moto
-        rds = m.client("rds")
-        rds.create_db_instance(DBInstanceIdentifier="pg-iam", DBInstanceClass="db.t3.micro",
-                               Engine="postgres", MasterUsername="master",
-                               MasterUserPassword="not-used-123",
-                               EnableIAMDatabaseAuthentication=True)
-        rds.create_db_instance(DBInstanceIdentifier="my-noiam", DBInstanceClass="db.t3.micro",
-                               Engine="mysql", MasterUsername="master",
-                               MasterUserPassword="not-used-123",
-                               EnableIAMDatabaseAuthentication=False)
-        rds.create_db_cluster(DBClusterIdentifier="aurora-a", Engine="aurora-postgresql",
-                              MasterUsername="master", MasterUserPassword="not-used-123",
-                              EnableIAMDatabaseAuthentication=True)
-        ec2 = m.client("ec2")
-        vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
-        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.%d.0/24" % i,
-                                     AvailabilityZone=m.region + z)["Subnet"]["SubnetId"]
-                   for i, z in ((1, "a"), (2, "b"))]
-        rds.create_db_proxy(DBProxyName="proxy-a", EngineFamily="MYSQL", RoleArn=(
-            "arn:aws:iam::%s:role/proxy" % m.account_id), VpcSubnetIds=subnets,
-            Auth=[{"AuthScheme": "SECRETS", "IAMAuth": "REQUIRED",
-                   "SecretArn": "arn:aws:secretsmanager:%s:%s:secret:p" % (m.region,
-                                                                          m.account_id)}])
+        rds = awsfix.make_fleet(m)
         # the oracle: what botocore reads from moto
         cls.want = {}
         for d in rds.describe_db_instances()["DBInstances"]:

@@ -19,7 +19,6 @@ import glob
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -434,21 +433,8 @@ class CnameChain(unittest.TestCase):
 # real servers with TLS
 # ------------------------------------------------------------------------------------------------
 
-def system_user(*names):
-    import pwd
-    for n in names:
-        try:
-            return pwd.getpwnam(n)
-        except KeyError:
-            pass
-    raise AssertionError("none of %s exists" % (names,))
-
-
-def chown_tree(path, user):
-    for root, dirs, files in os.walk(path):
-        for n in dirs + files:
-            os.lchown(os.path.join(root, n), user.pw_uid, user.pw_gid)
-    os.chown(path, user.pw_uid, user.pw_gid)
+system_user = mtlib.system_user
+chown_tree = mtlib.chown_tree
 
 
 class TlsServers:
@@ -641,46 +627,12 @@ class Mariadb(TlsServers, unittest.TestCase):
         chown_tree(cls.dir, cls.user)
         cls.sock = os.path.join(cls.dir, "sock")
         cls.port = awsfix.free_port()
-        r = subprocess.run([cls.install_db, "--no-defaults", f"--user={cls.user.pw_name}",
-                            f"--datadir={cls.data}", "--auth-root-authentication-method=normal",
-                            "--skip-test-db"], capture_output=True, timeout=WAIT * 2)
-        if r.returncode != 0:
-            raise AssertionError("mariadb-install-db failed: " + r.stderr.decode())
-        cls.log = open(os.path.join(cls.dir, "server.log"), "wb")
-        cls.addClassCleanup(cls.log.close)
-        cls.proc = subprocess.Popen(
-            [cls.mariadbd, "--no-defaults", f"--user={cls.user.pw_name}", f"--datadir={cls.data}",
-             f"--socket={cls.sock}", f"--port={cls.port}", "--bind-address=127.0.0.1",
-             "--skip-networking=0", "--skip-name-resolve", "--skip-log-bin",
-             f"--pid-file={os.path.join(cls.dir, 'pid')}", "--innodb-buffer-pool-size=16M",
-             f"--ssl-cert={cls.pki}/server.pem", f"--ssl-key={cls.pki}/server.key",
-             f"--ssl-ca={cls.pki}/ca.pem"], stdout=cls.log, stderr=subprocess.STDOUT)
-        cls.addClassCleanup(cls.stop)
-        deadline = time.monotonic() + WAIT
-        while True:
-            if cls.proc.poll() is not None:
-                raise AssertionError("mariadbd exited: " +
-                                     open(os.path.join(cls.dir, "server.log")).read())
-            r = subprocess.run([cls.client, "--no-defaults", f"--socket={cls.sock}", "-uroot",
-                                "-e", "SELECT 1"], capture_output=True, timeout=WAIT)
-            if r.returncode == 0:
-                break
-            if time.monotonic() > deadline:
-                raise AssertionError("mariadbd did not come up: " + r.stderr.decode())
-            time.sleep(0.2)
+        mtlib.start_mariadb(cls, [f"--ssl-cert={cls.pki}/server.pem",
+                                  f"--ssl-key={cls.pki}/server.key", f"--ssl-ca={cls.pki}/ca.pem"],
+                            WAIT)
         subprocess.run([cls.client, "--no-defaults", f"--socket={cls.sock}", "-uroot", "-e",
                         "CREATE USER 'iam_user'@'%' IDENTIFIED BY 'not-the-token-1'"],
                        check=True, capture_output=True, timeout=WAIT)
-
-    @classmethod
-    def stop(cls):
-        if cls.proc.poll() is None:
-            cls.proc.send_signal(signal.SIGTERM)
-            try:
-                cls.proc.wait(WAIT)
-            except subprocess.TimeoutExpired:
-                cls.proc.kill()
-                cls.proc.wait(10)
 
     def setUp(self):
         self.home = mtlib.Home()
@@ -701,18 +653,9 @@ class MariadbWithoutTls(unittest.TestCase):
         os.mkdir(cls.data)
         chown_tree(cls.dir, cls.user)
         cls.port = awsfix.free_port()
-        subprocess.run([cls.install_db, "--no-defaults", f"--user={cls.user.pw_name}",
-                        f"--datadir={cls.data}", "--skip-test-db"], check=True,
-                       capture_output=True, timeout=WAIT * 2)
-        cls.log = open(os.path.join(cls.dir, "server.log"), "wb")
-        cls.addClassCleanup(cls.log.close)
-        cls.proc = subprocess.Popen(
-            [cls.mariadbd, "--no-defaults", f"--user={cls.user.pw_name}", f"--datadir={cls.data}",
-             f"--socket={os.path.join(cls.dir, 'sock')}", f"--port={cls.port}",
-             "--bind-address=127.0.0.1", "--skip-networking=0", "--skip-name-resolve",
-             "--skip-log-bin", "--skip-ssl", f"--pid-file={os.path.join(cls.dir, 'pid')}",
-             "--innodb-buffer-pool-size=16M"], stdout=cls.log, stderr=subprocess.STDOUT)
-        cls.addClassCleanup(Mariadb.stop.__func__, cls)
+        cls.client = shutil.which("mariadb")
+        cls.sock = os.path.join(cls.dir, "sock")
+        mtlib.start_mariadb(cls, ["--skip-ssl"], WAIT)
         import socket
         sock = os.path.join(cls.dir, "sock")
         deadline = time.monotonic() + WAIT

@@ -11,12 +11,11 @@ import os
 import re
 import sys
 import threading
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import awsfix  # noqa: E402
-from awsfix import iso_z, run  # noqa: E402
+from awsfix import run  # noqa: E402
 
 START_URL = "https://d-1234567890.awsapps.com/start"
 DB_ARGS = ["db", "token", "--host", "db1.cluster-abc.us-east-1.rds.amazonaws.com", "--user",
@@ -80,12 +79,7 @@ class Base(unittest.TestCase):
         self.home = awsfix.TempHome()
 
     def sso_session(self, expires_in):
-        self.home.sso_profile_config()
-        f = FAKE.mint_session(start_url=START_URL)
-        f.pop("expiresIn", None)
-        f["expiresAt"] = iso_z(time.time() + expires_in)
-        self.home.write_sso_token("my-sso", f)
-        return f
+        return self.home.sso_session(FAKE, expires_in, START_URL)
 
     def static_creds(self):
         self.home.write_credentials(MOTO.credentials_ini())

@@ -16,12 +16,11 @@ import shutil
 import stat
 import subprocess
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import awsfix  # noqa: E402
-from awsfix import iso_z, run  # noqa: E402
+from awsfix import run  # noqa: E402
 
 START_URL = "https://d-1234567890.awsapps.com/start"
 ACCT, ROLE = "123456789012", "ReadOnly"
@@ -75,12 +74,7 @@ class Base(unittest.TestCase):
         return self.home.env(fake=FAKE, moto=MOTO, extra=extra)
 
     def sso_session(self, expires_in):
-        self.home.sso_profile_config()
-        f = FAKE.mint_session(start_url=START_URL)
-        f.pop("expiresIn", None)
-        f["expiresAt"] = iso_z(time.time() + expires_in)
-        self.home.write_sso_token("my-sso", f)
-        return f
+        return self.home.sso_session(FAKE, expires_in, START_URL)
 
     def cli_path(self):
         return self.home.cli_cache_path(ACCT, ROLE, session_name="my-sso")

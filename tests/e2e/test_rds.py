@@ -18,33 +18,7 @@ DRIVER = os.environ.get("MT_RDS_DRIVER") or os.path.join(
     os.environ.get("MT_BUILD_DIR", "build"), "tests", "rds_driver")
 
 
-def make_fleet(moto, n_extra=0):
-    """An instance with IAM auth on, one with it off, an Aurora cluster and an RDS Proxy."""
-    rds = moto.client("rds")
-    rds.create_db_instance(DBInstanceIdentifier="pg-iam", DBInstanceClass="db.t3.micro",
-                           Engine="postgres", MasterUsername="master",
-                           MasterUserPassword="not-used-123", EnableIAMDatabaseAuthentication=True)
-    rds.create_db_instance(DBInstanceIdentifier="my-noiam", DBInstanceClass="db.t3.micro",
-                           Engine="mysql", MasterUsername="master",
-                           MasterUserPassword="not-used-123", EnableIAMDatabaseAuthentication=False)
-    for i in range(n_extra):
-        rds.create_db_instance(DBInstanceIdentifier="extra-%03d" % i, DBInstanceClass="db.t3.micro",
-                               Engine="mysql", MasterUsername="master",
-                               MasterUserPassword="not-used-123")
-    rds.create_db_cluster(DBClusterIdentifier="aurora-a", Engine="aurora-postgresql",
-                          MasterUsername="master", MasterUserPassword="not-used-123",
-                          EnableIAMDatabaseAuthentication=True)
-    ec2 = moto.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.%d.0/24" % i,
-                                 AvailabilityZone=moto.region + z)["Subnet"]["SubnetId"]
-               for i, z in ((1, "a"), (2, "b"))]
-    rds.create_db_proxy(DBProxyName="proxy-a", EngineFamily="MYSQL", RoleArn=(
-        "arn:aws:iam::%s:role/proxy" % moto.account_id), VpcSubnetIds=subnets,
-        Auth=[{"AuthScheme": "SECRETS", "IAMAuth": "REQUIRED",
-               "SecretArn": "arn:aws:secretsmanager:%s:%s:secret:p" % (moto.region,
-                                                                      moto.account_id)}])
-    return rds
+make_fleet = awsfix.make_fleet  # test_doctor.py imports it from here
 
 
 def oracle(rds, kind):

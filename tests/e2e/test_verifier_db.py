@@ -11,14 +11,17 @@ Runs as root (servers run as the postgres / mysql system users when those exist)
 """
 import glob
 import os
-import pwd
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mtlib  # noqa: E402
 
 MYTOOLS = os.environ.get("MYTOOLS") or os.path.join(
     os.environ.get("MT_BUILD_DIR", "build"), "cmd", "mytools")
@@ -40,13 +43,7 @@ def mkpassword(kind, n=3):
     return pairs
 
 
-def system_user(*names):
-    for name in names:
-        try:
-            return pwd.getpwnam(name)
-        except KeyError:
-            pass
-    raise AssertionError(f"none of the users {names} exists")
+system_user = mtlib.system_user
 
 
 def need(path, what):
@@ -55,11 +52,7 @@ def need(path, what):
     return path
 
 
-def chown_tree(path, user):
-    for root, dirs, files in os.walk(path):
-        for n in dirs + files:
-            os.lchown(os.path.join(root, n), user.pw_uid, user.pw_gid)
-    os.chown(path, user.pw_uid, user.pw_gid)
+chown_tree = mtlib.chown_tree
 
 
 class PostgresScram(unittest.TestCase):
@@ -170,43 +163,7 @@ class MariadbNative(unittest.TestCase):
         chown_tree(cls.dir, cls.user)
         cls.sock = os.path.join(cls.dir, "sock")
         cls.port = free_port()
-        r = subprocess.run([cls.install_db, "--no-defaults", f"--user={cls.user.pw_name}",
-                            f"--datadir={cls.data}", "--auth-root-authentication-method=normal",
-                            "--skip-test-db"], capture_output=True, timeout=WAIT * 2)
-        if r.returncode != 0:
-            raise AssertionError("mariadb-install-db failed: " + r.stdout.decode() +
-                                 r.stderr.decode())
-        cls.log = open(os.path.join(cls.dir, "server.log"), "wb")
-        cls.addClassCleanup(cls.log.close)
-        cls.proc = subprocess.Popen(
-            [cls.mariadbd, "--no-defaults", f"--user={cls.user.pw_name}",
-             f"--datadir={cls.data}", f"--socket={cls.sock}", f"--port={cls.port}",
-             "--bind-address=127.0.0.1", "--skip-networking=0", "--skip-name-resolve",
-             f"--pid-file={os.path.join(cls.dir, 'pid')}", "--innodb-buffer-pool-size=16M",
-             "--skip-log-bin"], stdout=cls.log, stderr=subprocess.STDOUT)
-        cls.addClassCleanup(cls.stop)
-        deadline = time.monotonic() + WAIT
-        while True:
-            if cls.proc.poll() is not None:
-                raise AssertionError("mariadbd exited: " +
-                                     open(os.path.join(cls.dir, "server.log")).read())
-            r = subprocess.run([cls.client, "--no-defaults", f"--socket={cls.sock}", "-uroot",
-                                "-e", "SELECT 1"], capture_output=True, timeout=WAIT)
-            if r.returncode == 0:
-                break
-            if time.monotonic() > deadline:
-                raise AssertionError("mariadbd did not come up: " + r.stderr.decode())
-            time.sleep(0.2)
-
-    @classmethod
-    def stop(cls):
-        if cls.proc.poll() is None:
-            cls.proc.terminate()  # SIGTERM: clean shutdown
-            try:
-                cls.proc.wait(WAIT)
-            except subprocess.TimeoutExpired:
-                cls.proc.kill()
-                cls.proc.wait(10)
+        mtlib.start_mariadb(cls, (), WAIT)
 
     def sql_admin(self, sql):
         r = subprocess.run([self.client, "--no-defaults", f"--socket={self.sock}", "-uroot",

@@ -350,8 +350,8 @@ static void test_json_call_matches_botocore_signature(void **state)
     c.http = new_http();
     c.endpoint = "http://127.0.0.1:28417";
     c.region = "us-east-1";
-    c.access_key_id = "AKIDEXAMPLE";
-    c.secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    c.creds.access_key_id = "AKIDEXAMPLE";
+    c.creds.secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
     assert_int_equal(mt_buf_adds(&body, "{\"KeyId\": \"alias/my-key\", \"Plaintext\": "
                                         "\"aGVsbG8gd29ybGQ=\", \"EncryptionContext\": "
                                         "{\"purpose\": \"test\", \"app\": \"x\"}}"), 0);
@@ -390,9 +390,9 @@ static void test_json_call_resigns_every_attempt(void **state)
     c.http = new_http();
     c.endpoint = "https://KMS.eu-west-1.amazonaws.com:443/";
     c.region = "eu-west-1";
-    c.access_key_id = "AKIDEXAMPLE";
-    c.secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-    c.session_token = "FwoGZXIvYXdzEXAMPLE";
+    c.creds.access_key_id = "AKIDEXAMPLE";
+    c.creds.secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    c.creds.session_token = "FwoGZXIvYXdzEXAMPLE";
     fake_now = 1767323045;
     RUN_SCRIPT(s);
     assert_int_equal(mt_kms_encrypt(&c, "alias/k", NULL, pt, 6, &ct, &err), 0);
@@ -436,8 +436,8 @@ static void test_json_call_errors(void **state)
     c.http = new_http();
     c.endpoint = "http://127.0.0.1:9";
     c.region = "us-east-1";
-    c.access_key_id = "AKID";
-    c.secret_access_key = "SECRET";
+    c.creds.access_key_id = "AKID";
+    c.creds.secret_access_key = "SECRET";
     RUN_SCRIPT(thr);
     assert_int_equal(mt_kms_encrypt(&c, "alias/k", NULL, pt, 1, &ct, &err), -1);
     assert_int_equal(script_pos, 3);
@@ -493,8 +493,8 @@ static void test_decrypt_plaintext(void **state)
     c.http = new_http();
     c.endpoint = "http://127.0.0.1:9";
     c.region = "us-east-1";
-    c.access_key_id = "AKID";
-    c.secret_access_key = "SECRET";
+    c.creds.access_key_id = "AKID";
+    c.creds.secret_access_key = "SECRET";
     assert_int_equal(mt_kms_context_add(&ec, "a=b", &err), 0);
     RUN_SCRIPT(s);
     assert_int_equal(mt_kms_decrypt(&c, "alias/k", &ec, " AQ\nID\n", 7, &out, &err), 0);
@@ -516,8 +516,8 @@ static void client_for_sm(struct mt_kms_client *c)
     c->http = new_http();
     c->endpoint = "http://127.0.0.1:9";
     c->region = "us-east-1";
-    c->access_key_id = "AKID";
-    c->secret_access_key = "SECRET";
+    c->creds.access_key_id = "AKID";
+    c->creds.secret_access_key = "SECRET";
 }
 
 static const char *json_field(const char *body, const char *field, char *out, size_t n)
