@@ -404,6 +404,7 @@ class CaseFoldingPeer(unittest.TestCase):
 
     @classmethod
     def one(cls, conn):
+        t = None
         try:
             conn.settimeout(WAIT)
             ln, code = struct.unpack("!II", cls.recv_exact(conn, 8))
@@ -423,10 +424,10 @@ class CaseFoldingPeer(unittest.TestCase):
                                b'Mpassword authentication failed for user "' +
                                user.lower().encode() + b'"\0', b"\0"])
             t.sendall(b"E" + struct.pack("!I", len(fields) + 4) + fields)
-            t.close()
         except (OSError, EOFError, ssl.SSLError):
             pass
         finally:
+            (t or conn).close()
             conn.close()
 
     def test_error_names_the_user_in_another_case(self):
