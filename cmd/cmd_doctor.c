@@ -598,6 +598,88 @@ static void check_user(struct doctor *dr)
         set_fix(c, "check the exact case with SELECT user, host FROM mysql.user");
 }
 
+/* The user a server's login error names: MySQL / MariaDB "Access denied for user 'X'@'host'",
+ * PostgreSQL "password authentication failed for user "X"" (and PAM's, the same words). 1 with
+ * the name in out, 0 when the line names none. */
+static int error_user(const char *line, char *out, size_t n)
+{
+    static const struct {
+        const char *lead;
+        const char *end;
+    } pat[] = {{"Access denied for user '", "'@"}, {"authentication failed for user \"", "\""}};
+    size_t i;
+
+    for (i = 0; i < sizeof(pat) / sizeof(pat[0]); i++) {
+        const char *a = strstr(line, pat[i].lead), *b;
+        if (!a)
+            continue;
+        a += strlen(pat[i].lead);
+        b = strstr(a, pat[i].end);
+        if (!b || b == a || (size_t)(b - a) >= n)
+            continue;
+        memcpy(out, a, (size_t)(b - a));
+        out[b - a] = '\0';
+        return 1;
+    }
+    return 0;
+}
+
+/* Check 7's second half, after a failed --login: the user the server's error names (line, the
+ * client's first stderr line) vs the configured one. The "user name" check is updated in place:
+ * exact spelling -> said so; the same name in another case -> warn (IAM database users are
+ * case-sensitive); another name (PostgreSQL cuts names to 63 bytes) -> warn. */
+static void check_user_error(struct doctor *dr, const char *line)
+{
+    const char *cfg = dr->d.t.user;
+    char seen[256];
+    struct mt_buf q = MT_BUF_INIT;
+    struct check *c = NULL;
+    size_t len = strlen(cfg);
+    int i;
+
+    for (i = 0; i < dr->n; i++)
+        if (!strcmp(dr->c[i].name, "user name"))
+            c = &dr->c[i];
+    if (!c || !error_user(line, seen, sizeof(seen)))
+        return;
+    if (!strcmp(seen, cfg)) {
+        size_t k = strlen(c->evidence);
+        snprintf(c->evidence + k, sizeof(c->evidence) - k,
+                 "; the server's error names '%s' as configured (no such user with that "
+                 "spelling, or it rejected the token)",
+                 seen);
+        return;
+    }
+    c->st = ST_WARN;
+    if (mt_shq(&q, seen) < 0) {
+        mt_buf_release(&q);
+        return;
+    }
+    if (!strcasecmp(seen, cfg)) {
+        snprintf(c->evidence, sizeof(c->evidence),
+                 "the server's error names '%s', the configured user is '%s': the same name in "
+                 "another case (IAM database user names are case-sensitive)",
+                 seen, cfg);
+        set_fix(c, "spell the user as the database does: --user %s (or 'user: %s' on the "
+                   "database), and the same in the policy's dbuser/%s",
+                q.p, seen, seen);
+    } else if (!strcmp(dr->family, "postgres") && len > 63 && strlen(seen) == 63 &&
+               !strncmp(seen, cfg, 63)) {
+        snprintf(c->evidence, sizeof(c->evidence),
+                 "the server's error names '%s', not the configured '%s' (%zu bytes)", seen, cfg,
+                 len);
+        set_fix(c, "PostgreSQL cuts user names to 63 bytes: use a user name of at most 63 bytes "
+                   "in the database, the policy and --user / 'user:'");
+    } else {
+        snprintf(c->evidence, sizeof(c->evidence),
+                 "the server's error names '%s', not the configured '%s'", seen, cfg);
+        set_fix(c, "the client logged in as another user: check its option files and "
+                   "environment (~/.my.cnf, PGUSER, a pooler's user mapping) and 'user:' on the "
+                   "database");
+    }
+    mt_buf_release(&q);
+}
+
 static void check_tls(struct doctor *dr)
 {
     const struct mt_target *t = &dr->d.t;
@@ -794,6 +876,7 @@ static void check_login(struct doctor *dr)
         add(dr, "login", ST_SKIP, NULL, "cannot run %s", cl.path);
     } else {
         c = add(dr, "login", ST_FAIL, NULL, "the server said: %s", line[0] ? line : "(nothing)");
+        check_user_error(dr, line);
         if (!strcmp(dr->family, "postgres"))
             set_fix(c, "the PostgreSQL user needs the rds_iam role: GRANT rds_iam TO \"%s\"; "
                        "and the identity rds-db:connect on %s",
