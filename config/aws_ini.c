@@ -420,10 +420,47 @@ static uint64_t sec_hash(const char *type, size_t tlen, const char *name, size_t
                (uint64_t)bare_default);
 }
 
-/* key: lower case already */
-static uint64_t key_hash(const struct mt_ini_section *s, const char *key, size_t n)
+#define KEY_SEED 0x2545F4914F6CDD1DULL
+
+/* raw: hbytes(KEY_SEED, the lower-case key) */
+static uint64_t key_hash(const struct mt_ini_section *s, uint64_t raw)
 {
-    return mix(hbytes(0x2545F4914F6CDD1DULL, key, n) ^ mix((uint64_t)(uintptr_t)s));
+    return mix(raw ^ mix((uint64_t)(uintptr_t)s));
+}
+
+/* Lower-cases s in place (as lower_ascii) and returns hbytes(KEY_SEED, s) of the result, in
+ * one pass over the words. */
+static uint64_t lower_hash(char *s, size_t n)
+{
+    uint64_t h = KEY_SEED, x;
+    size_t i = 0;
+
+    if (n < 8) {
+        lower_ascii(s, n);
+        return hbytes(h, s, n);
+    }
+    h ^= (uint64_t)n * 0x9E3779B97F4A7C15ULL;
+    for (;; i += 8) {
+        int last = i + 8 > n;
+        uint64_t lo, up;
+        if (last)
+            i = n - 8; /* the overlapping last word, as hbytes reads it */
+        x = ld64u(s + i);
+        lo = x & ~HIGHS;
+        up = (lo + 0x3f * ONES) & ~(lo + 0x25 * ONES) & ~x & HIGHS;
+        if (up) {
+            x |= up >> 2;
+            memcpy(s + i, &x, 8);
+        }
+        if (last) {
+            h = (h ^ x) * 0x4cf5ad432745937fULL;
+            return h;
+        }
+        h = (h ^ x) * 0x87c37b91114253d5ULL;
+        h = h << 31 | h >> 33;
+        if (i + 8 == n)
+            return h;
+    }
 }
 
 static void stab_put(struct mt_ini *ini, struct mt_ini_section *s)
@@ -532,8 +569,7 @@ static const struct ini_entry *find_entry(const struct mt_ini_section *s, const 
         return NULL;
     }
     memcpy(low, key, n + 1);
-    lower_ascii(low, n);
-    return find_entry_h(s, low, key_hash(s, low, n));
+    return find_entry_h(s, low, key_hash(s, lower_hash(low, n)));
 }
 
 static struct mt_ini_section *find_sec(const struct mt_ini *ini, const char *type,
@@ -678,8 +714,9 @@ out:
 }
 
 /* Splits "key = value" (after comment stripping of the value). Returns 0, 1 if there is no
- * separator, -1 on error. The key is lower-cased into a new string; *klen is its length. */
-static int split_kv(struct ip *p, const char *s, size_t n, char **key, size_t *klen, char **value)
+ * separator, -1 on error. The key is lower-cased into a new string; *khash is its hbytes(). */
+static int split_kv(struct ip *p, const char *s, size_t n, char **key, uint64_t *khash,
+                    char **value)
 {
     size_t i, kl, vl;
     const char *k = s, *v;
@@ -702,8 +739,7 @@ static int split_kv(struct ip *p, const char *s, size_t n, char **key, size_t *k
         *key = NULL;
         return nomem(p);
     }
-    lower_ascii(*key, kl);
-    *klen = kl;
+    *khash = lower_hash(*key, kl);
     return 0;
 }
 
@@ -715,7 +751,8 @@ static const char *sec_label(const struct mt_ini_section *s)
 static int parse_line(struct ip *p, struct mt_ini_section **cur, struct ini_entry **last,
                       const char *s, size_t n)
 {
-    size_t indent = 0, i, klen = 0;
+    size_t indent = 0, i;
+    uint64_t khash = 0;
     char *key = NULL, *value = NULL;
     const struct ini_entry *dup;
     uint64_t h;
@@ -733,7 +770,7 @@ static int parse_line(struct ip *p, struct mt_ini_section **cur, struct ini_entr
     if (indent && *last) { /* nested sub-key or continuation */
         struct ini_entry *e = *last;
         if (e->nested) {
-            if ((r = split_kv(p, s, n, &key, &klen, &value)) != 0) {
+            if ((r = split_kv(p, s, n, &key, &khash, &value)) != 0) {
                 if (r > 0)
                     perr(p, "expected 'key = value' in the block of '%s'", e->key);
                 return -1;
@@ -773,7 +810,7 @@ static int parse_line(struct ip *p, struct mt_ini_section **cur, struct ini_entr
         *last = NULL;
         return parse_header(p, s, n, cur);
     }
-    if ((r = split_kv(p, s, n, &key, &klen, &value)) != 0) {
+    if ((r = split_kv(p, s, n, &key, &khash, &value)) != 0) {
         if (r > 0)
             perr(p, "expected '[section]' or 'key = value'");
         return -1;
@@ -782,7 +819,7 @@ static int parse_line(struct ip *p, struct mt_ini_section **cur, struct ini_entr
         perr(p, "'%s' is outside any section", key);
         goto fail;
     }
-    h = key_hash(*cur, key, klen);
+    h = key_hash(*cur, khash);
     if ((dup = find_entry_h(*cur, key, h))) {
         perr(p, "duplicate key '%s' in [%s] (first at line %d)", key, sec_label(*cur), dup->line);
         goto fail;
@@ -830,6 +867,20 @@ int mt_ini_parse(const char *text, size_t len, const char *filename, enum mt_ini
     if (!(p.ini = mt_ini_new_empty(kind, filename)))
         return mt_err_set(err, MT_E_NOMEM, "out of memory");
     p.file = p.ini->file;
+    /* size the tables for the file at once (a key line is rarely shorter than 16 bytes, a
+     * section than 32, and the tables stay at most half full), so a big file's tables are not
+     * rebuilt on the way; they still grow if this guess is low */
+    if (text && len > 16384) {
+        size_t kc = 256, sc = 64;
+        while (kc < len / 32)
+            kc <<= 1;
+        while (sc < len / 64)
+            sc <<= 1;
+        if ((p.ini->ktab = calloc(kc, sizeof(*p.ini->ktab))))
+            p.ini->ktab_cap = kc;
+        if ((p.ini->stab = calloc(sc, sizeof(*p.ini->stab))))
+            p.ini->stab_cap = sc;
+    }
     if (!text)
         len = 0;
     nul = len ? memchr(text, '\0', len) : NULL; /* one scan, not one per line */
