@@ -58,7 +58,8 @@ struct ini_sub {
 struct ini_entry {
     char *key, *value;
     int line;
-    int nested; /* opened with an empty value: indented lines are sub-keys */
+    uint32_t hash; /* key_hash()'s low bits. An entry opened with an empty value is nested
+                    * (indented lines are its sub-keys); it keeps "" for good. */
     struct ini_subs { /* malloc'ed when the first sub-key comes (rare): keeps entries small */
         struct ini_sub *v;
         size_t n, cap;
@@ -74,6 +75,7 @@ struct mt_ini_section {
     int line;
     int bare_default; /* config file [default] */
     int ignored;
+    int indexed; /* more than SMALL_SECTION keys: they are in the key table (else a scan) */
     struct ini_entry *e;
     size_t n, cap;
 };
@@ -87,7 +89,9 @@ struct mt_ini {
     size_t nprofiles, profiles_cap;
     /* Look-ups are hash tables (open addressing, linear probing, at most half full), so a
      * generated config of 100,000 profiles parses in linear time: sections by (type, name,
-     * bare_default), keys by (section, lower-case key) as an index into the section's entries. */
+     * bare_default), keys by (section, lower-case key) as an index into the section's entries --
+     * for sections of more than SMALL_SECTION keys; a smaller one is scanned (its entries are
+     * side by side, and the scan compares a stored hash first). */
     struct mt_ini_section **stab;
     size_t stab_cap, stab_n;
     struct kslot {
@@ -106,6 +110,8 @@ struct mt_ini {
         _Alignas(16) char data[];
     } *arena, *plain;
 };
+
+#define SMALL_SECTION 8
 
 /* ---- small helpers ---- */
 
@@ -543,7 +549,15 @@ static const struct ini_entry *find_entry_h(const struct mt_ini_section *s, cons
     const struct mt_ini *ini;
     size_t m, i;
 
-    if (!s || !key || !(ini = s->ini) || !ini->ktab_cap)
+    if (!s || !key)
+        return NULL;
+    if (!s->indexed) { /* a few keys, side by side: a scan beats a table miss */
+        for (i = 0; i < s->n; i++)
+            if (s->e[i].hash == (uint32_t)h && strcmp(s->e[i].key, key) == 0)
+                return &s->e[i];
+        return NULL;
+    }
+    if (!(ini = s->ini) || !ini->ktab_cap)
         return NULL;
     m = ini->ktab_cap - 1;
     for (i = (uint32_t)h & m; ini->ktab[i].s; i = (i + 1) & m)
@@ -769,7 +783,7 @@ static int parse_line(struct ip *p, struct mt_ini_section **cur, struct ini_entr
 
     if (indent && *last) { /* nested sub-key or continuation */
         struct ini_entry *e = *last;
-        if (e->nested) {
+        if (e->value[0] == '\0') { /* nested */
             if ((r = split_kv(p, s, n, &key, &khash, &value)) != 0) {
                 if (r > 0)
                     perr(p, "expected 'key = value' in the block of '%s'", e->key);
@@ -841,12 +855,17 @@ static int parse_line(struct ip *p, struct mt_ini_section **cur, struct ini_entr
     (*last)->key = key;
     (*last)->value = value;
     (*last)->line = p->line;
-    (*last)->nested = value[0] == '\0';
-    if (ktab_add(p->ini, *cur, (*cur)->n - 1, h) < 0) {
-        (*cur)->n--;
-        *last = NULL;
-        nomem(p);
-        goto fail;
+    (*last)->hash = (uint32_t)h;
+    if ((*cur)->indexed || (*cur)->n > SMALL_SECTION) {
+        /* a big section: its keys go into the hash table (all of them the first time) */
+        for (i = (*cur)->indexed ? (*cur)->n - 1 : 0; i < (*cur)->n; i++)
+            if (ktab_add(p->ini, *cur, i, (*cur)->e[i].hash) < 0) {
+                (*cur)->n--;
+                *last = NULL;
+                nomem(p);
+                goto fail;
+            }
+        (*cur)->indexed = 1;
     }
     return 0;
 fail:
@@ -867,17 +886,13 @@ int mt_ini_parse(const char *text, size_t len, const char *filename, enum mt_ini
     if (!(p.ini = mt_ini_new_empty(kind, filename)))
         return mt_err_set(err, MT_E_NOMEM, "out of memory");
     p.file = p.ini->file;
-    /* size the tables for the file at once (a key line is rarely shorter than 16 bytes, a
-     * section than 32, and the tables stay at most half full), so a big file's tables are not
-     * rebuilt on the way; they still grow if this guess is low */
+    /* size the section table for the file at once (a section is rarely shorter than 32 bytes,
+     * and the table stays at most half full), so a big file's table is not rebuilt on the way;
+     * it still grows if this guess is low */
     if (text && len > 16384) {
-        size_t kc = 256, sc = 64;
-        while (kc < len / 32)
-            kc <<= 1;
+        size_t sc = 64;
         while (sc < len / 64)
             sc <<= 1;
-        if ((p.ini->ktab = calloc(kc, sizeof(*p.ini->ktab))))
-            p.ini->ktab_cap = kc;
         if ((p.ini->stab = calloc(sc, sizeof(*p.ini->stab))))
             p.ini->stab_cap = sc;
     }
