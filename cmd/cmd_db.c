@@ -49,10 +49,12 @@ static int parse_port(struct mt_ctx *ctx, int id, const char *flag, int *out)
     return 0;
 }
 
-static int load_config(struct mt_ctx *ctx, struct mt_config *cfg)
+/* env and db given: a warm run may decode only them (mt_config_load_one) */
+static int load_config(struct mt_ctx *ctx, struct mt_config *cfg, const char *env, const char *db)
 {
     size_t i;
-    if (mt_config_load(ctx->config_path, ctx->config_path != NULL, cfg, &ctx->err) < 0)
+    if (mt_config_load_one(ctx->config_path, ctx->config_path != NULL, env, db, cfg,
+                           &ctx->err) < 0)
         return -1;
     for (i = 0; i < cfg->nwarnings; i++)
         mt_warn(ctx, "%s", cfg->warnings[i].msg);
@@ -80,11 +82,11 @@ int mt_db_resolve(struct mt_ctx *ctx, struct mt_dbtoken *d)
 
     mt_resolve_in_init(&in);
     d->token.secret = 1;
-    if (load_config(ctx, &d->cfg) < 0)
-        return -1;
-    in.cfg = &d->cfg;
     in.env = nonempty(mt_args_get(&ctx->args, DB_OPT_ENV));
     in.database = nonempty(mt_args_get(&ctx->args, DB_OPT_DATABASE));
+    if (load_config(ctx, &d->cfg, in.env, in.database) < 0)
+        return -1;
+    in.cfg = &d->cfg;
     in.host = nonempty(mt_args_get(&ctx->args, DB_OPT_HOST));
     in.user = nonempty(mt_args_get(&ctx->args, DB_OPT_USER));
     in.engine = nonempty(mt_args_get(&ctx->args, DB_OPT_ENGINE));
@@ -590,7 +592,7 @@ static int run_list(struct mt_ctx *ctx)
     if (strcmp(format, "text") && strcmp(format, "json"))
         return mt_err_set(&ctx->err, MT_E_USAGE,
                           "invalid value '%s' for --format: expected text or json", format);
-    if (load_config(ctx, &cfg) < 0 || mt_config_require(ctx, &cfg) < 0)
+    if (load_config(ctx, &cfg, NULL, NULL) < 0 || mt_config_require(ctx, &cfg) < 0)
         goto out;
     if (only) {
         want = mt_config_find_env(&cfg, only);

@@ -58,20 +58,24 @@ struct ini_sub {
 struct ini_entry {
     char *key, *value;
     int line;
-    int nested; /* opened with an empty value: indented lines are sub-keys */
-    struct ini_sub *subs;
-    size_t nsubs, subs_cap;
+    uint32_t hash; /* key_hash()'s low bits. An entry opened with an empty value is nested
+                    * (indented lines are its sub-keys); it keeps "" for good. */
+    struct ini_subs { /* malloc'ed when the first sub-key comes (rare): keeps entries small */
+        struct ini_sub *v;
+        size_t n, cap;
+    } *subs;
 };
 
 struct mt_ini_section {
     const struct mt_ini *ini; /* owner: its key table */
     uint64_t hash;            /* sec_hash(type, name, bare_default) */
-    char *type;   /* "profile", "sso-session", "services", other, or "" (bare) */
+    const char *type; /* "profile", "sso-session", "services", other, or "" (bare) */
     char *name;
     char *header; /* trimmed text between the brackets of the first header, for messages */
     int line;
     int bare_default; /* config file [default] */
     int ignored;
+    int indexed; /* more than SMALL_SECTION keys: they are in the key table (else a scan) */
     struct ini_entry *e;
     size_t n, cap;
 };
@@ -85,23 +89,29 @@ struct mt_ini {
     size_t nprofiles, profiles_cap;
     /* Look-ups are hash tables (open addressing, linear probing, at most half full), so a
      * generated config of 100,000 profiles parses in linear time: sections by (type, name,
-     * bare_default), keys by (section, lower-case key) as an index into the section's entries. */
+     * bare_default), keys by (section, lower-case key) as an index into the section's entries --
+     * for sections of more than SMALL_SECTION keys; a smaller one is scanned (its entries are
+     * side by side, and the scan compares a stored hash first). */
     struct mt_ini_section **stab;
     size_t stab_cap, stab_n;
     struct kslot {
         const struct mt_ini_section *s;
-        size_t i;
-        uint64_t h;
+        uint32_t i; /* entry index in s */
+        uint32_t h; /* the key hash's low 32 bits: slot index and quick check */
     } *ktab;
     size_t ktab_cap, ktab_n;
-    /* every key, value, type, name and header string lives in these chunks: two allocations per
-     * line would cost more than the parse itself; wiped on free (values may be secret keys) */
+    /* every string, section and entry array lives in these chunks: two allocations per line
+     * would cost more than the parse itself. Values (which may be secret keys) go to `arena`,
+     * wiped on free; keys, names, headers and structs to `plain`, which is only freed (wiping
+     * 100,000 sections' worth of names costs more than the rest of the free). */
     struct chunk {
         struct chunk *next;
         size_t used, cap;
         _Alignas(16) char data[];
-    } *arena;
+    } *arena, *plain;
 };
+
+#define SMALL_SECTION 8
 
 /* ---- small helpers ---- */
 
@@ -120,33 +130,39 @@ static char *dupn(const char *s, size_t n)
     return r;
 }
 
-/* n bytes from the arena, aligned for any struct when align */
-static void *a_alloc(struct mt_ini *ini, size_t n, int align)
+static void *a_new_chunk(struct chunk **arena, size_t n)
 {
-    struct chunk *c = ini->arena;
-    size_t pad = 0;
-    void *r;
+    size_t cap = n + 16 > ((size_t)256 << 10) ? n + 16 : ((size_t)256 << 10);
+    struct chunk *c = malloc(sizeof(*c) + cap);
 
-    if (c && align)
-        pad = (16 - (c->used & 15)) & 15;
-    if (!c || c->cap - c->used < n + pad) {
-        size_t cap = n + 16 > ((size_t)64 << 10) ? n + 16 : ((size_t)64 << 10);
-        if (!(c = malloc(sizeof(*c) + cap)))
-            return NULL;
-        c->next = ini->arena;
-        c->used = 0;
-        c->cap = cap;
-        ini->arena = c;
-        pad = 0;
-    }
-    r = c->data + c->used + pad;
-    c->used += n + pad;
-    return r;
+    if (!c)
+        return NULL;
+    c->next = *arena;
+    c->used = n;
+    c->cap = cap;
+    *arena = c;
+    return c->data;
 }
 
-static char *a_dupn(struct mt_ini *ini, const char *s, size_t n)
+/* n bytes from an arena (ini->arena for values, ini->plain for the rest), aligned for any
+ * struct when align */
+static inline void *a_alloc(struct chunk **arena, size_t n, int align)
 {
-    char *r = a_alloc(ini, n + 1, 0);
+    struct chunk *c = *arena;
+    size_t at;
+
+    if (!c)
+        return a_new_chunk(arena, n);
+    at = align ? (c->used + 15) & ~(size_t)15 : c->used;
+    if (at > c->cap || c->cap - at < n)
+        return a_new_chunk(arena, n);
+    c->used = at + n;
+    return c->data + at;
+}
+
+static inline char *a_dupn(struct chunk **arena, const char *s, size_t n)
+{
+    char *r = a_alloc(arena, n + 1, 0);
     if (r) {
         memcpy(r, s, n);
         r[n] = '\0';
@@ -154,7 +170,45 @@ static char *a_dupn(struct mt_ini *ini, const char *s, size_t n)
     return r;
 }
 
-static void trim(const char **s, size_t *n)
+static uint64_t ld64u(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* ASCII upper case to lower case in place, eight bytes at a time (bytes >= 0x80 unchanged; the
+ * last word may overlap the one before: lowering twice is harmless) */
+static void lower_ascii(char *s, size_t n)
+{
+    size_t i;
+
+    if (n < 8) {
+        for (i = 0; i < n; i++)
+            if (s[i] >= 'A' && s[i] <= 'Z')
+                s[i] = (char)(s[i] - 'A' + 'a');
+        return;
+    }
+    for (i = 0;; i += 8) {
+        uint64_t x, h, up;
+        if (i + 8 > n)
+            i = n - 8;
+        x = ld64u(s + i);
+        h = x & ~HIGHS;
+        up = (h + 0x3f * ONES) & ~(h + 0x25 * ONES) & ~x & HIGHS; /* 'A'..'Z' */
+        if (up) {
+            x |= up >> 2;
+            memcpy(s + i, &x, 8);
+        }
+        if (i + 8 >= n)
+            return;
+    }
+}
+
+static inline void trim(const char **s, size_t *n)
 {
     while (*n && is_blank(**s)) {
         (*s)++;
@@ -170,7 +224,7 @@ static size_t strip_comment(const char *s, size_t n)
     size_t i;
 
     for (i = 1; i < n; i++) {
-        /* skip to the next '#' or ';' (memchr is vectorised; most values have neither) */
+        /* skip to the next '#' or ';' (most values have neither) */
         const char *h = memchr(s + i, '#', n - i), *c = memchr(s + i, ';', n - i);
         const char *q = h && (!c || h < c) ? h : c;
         if (!q)
@@ -268,8 +322,10 @@ static void section_free(struct mt_ini_section *s)
     if (!s)
         return;
     for (i = 0; i < s->n; i++)
-        free(s->e[i].subs); /* the strings and the section itself are in the arena */
-    free(s->e);
+        if (s->e[i].subs) { /* strings, entries and the section itself are in the arenas */
+            free(s->e[i].subs->v);
+            free(s->e[i].subs);
+        }
 }
 
 void mt_ini_free(struct mt_ini *ini)
@@ -289,6 +345,11 @@ void mt_ini_free(struct mt_ini *ini)
         struct chunk *c = ini->arena;
         ini->arena = c->next;
         mt_memzero(c->data, c->used);
+        free(c);
+    }
+    while (ini->plain) {
+        struct chunk *c = ini->plain;
+        ini->plain = c->next;
         free(c);
     }
     free(ini);
@@ -317,17 +378,6 @@ const char *mt_ini_filename(const struct mt_ini *ini)
 
 /* ---- hash tables ---- */
 
-static uint64_t fnv(uint64_t h, const char *s, int fold)
-{
-    for (; *s; s++) {
-        unsigned c = (unsigned char)*s;
-        if (fold)
-            c |= (unsigned)(c - 'A' < 26u) << 5; /* ASCII lower case, branch-free */
-        h = (h ^ c) * 1099511628211ULL;
-    }
-    return h;
-}
-
 /* the low bits index the table: fold the high bits in (the murmur3 finaliser) */
 static uint64_t mix(uint64_t h)
 {
@@ -335,19 +385,88 @@ static uint64_t mix(uint64_t h)
     h *= 0xff51afd7ed558ccdULL;
     h ^= h >> 33;
     h *= 0xc4ceb9fe1a85ec53ULL;
-    return h ^ (h >> 33);
+    h ^= h >> 33;
+    return h;
 }
 
-static uint64_t sec_hash(const char *type, const char *name, int bare_default)
+/* n bytes, eight at a time (a multiply-rotate per word, the tail zero-padded, the length in) */
+static uint64_t hbytes(uint64_t h, const char *s, size_t n)
 {
-    uint64_t h = fnv(14695981039346656037ULL, type, 0);
-    h = (h ^ 0xff) * 1099511628211ULL; /* separator: ("ab","c") != ("a","bc") */
-    return mix(fnv(h, name, 0) ^ (uint64_t)bare_default);
+    uint64_t w;
+
+    size_t len = n;
+
+    h ^= (uint64_t)n * 0x9E3779B97F4A7C15ULL;
+    for (; n >= 8; s += 8, n -= 8) {
+        h = (h ^ ld64u(s)) * 0x87c37b91114253d5ULL;
+        h = h << 31 | h >> 33;
+    }
+    if (n) {
+        if (len >= 8) { /* the last word, overlapping the one before */
+            w = ld64u(s + n - 8);
+        } else if (n >= 4) { /* two overlapping 4-byte loads */
+            uint32_t lo, hi;
+            memcpy(&lo, s, 4);
+            memcpy(&hi, s + n - 4, 4);
+            w = (uint64_t)lo | (uint64_t)hi << 32;
+        } else {
+            w = (uint64_t)(unsigned char)s[0] << 16 | (uint64_t)(unsigned char)s[n / 2] << 8 |
+                (unsigned char)s[n - 1];
+        }
+        h = (h ^ w) * 0x4cf5ad432745937fULL;
+    }
+    return h;
 }
 
-static uint64_t key_hash(const struct mt_ini_section *s, const char *key)
+static uint64_t sec_hash(const char *type, size_t tlen, const char *name, size_t nlen,
+                         int bare_default)
 {
-    return mix(fnv(14695981039346656037ULL, key, 1) ^ mix((uint64_t)(uintptr_t)s));
+    /* the length goes in with each part: ("ab","c") != ("a","bc") */
+    return mix(hbytes(hbytes(14695981039346656037ULL, type, tlen), name, nlen) ^
+               (uint64_t)bare_default);
+}
+
+#define KEY_SEED 0x2545F4914F6CDD1DULL
+
+/* raw: hbytes(KEY_SEED, the lower-case key) */
+static uint64_t key_hash(const struct mt_ini_section *s, uint64_t raw)
+{
+    return mix(raw ^ mix((uint64_t)(uintptr_t)s));
+}
+
+/* Lower-cases s in place (as lower_ascii) and returns hbytes(KEY_SEED, s) of the result, in
+ * one pass over the words. */
+static uint64_t lower_hash(char *s, size_t n)
+{
+    uint64_t h = KEY_SEED, x;
+    size_t i = 0;
+
+    if (n < 8) {
+        lower_ascii(s, n);
+        return hbytes(h, s, n);
+    }
+    h ^= (uint64_t)n * 0x9E3779B97F4A7C15ULL;
+    for (;; i += 8) {
+        int last = i + 8 > n;
+        uint64_t lo, up;
+        if (last)
+            i = n - 8; /* the overlapping last word, as hbytes reads it */
+        x = ld64u(s + i);
+        lo = x & ~HIGHS;
+        up = (lo + 0x3f * ONES) & ~(lo + 0x25 * ONES) & ~x & HIGHS;
+        if (up) {
+            x |= up >> 2;
+            memcpy(s + i, &x, 8);
+        }
+        if (last) {
+            h = (h ^ x) * 0x4cf5ad432745937fULL;
+            return h;
+        }
+        h = (h ^ x) * 0x87c37b91114253d5ULL;
+        h = h << 31 | h >> 33;
+        if (i + 8 == n)
+            return h;
+    }
 }
 
 static void stab_put(struct mt_ini *ini, struct mt_ini_section *s)
@@ -379,7 +498,7 @@ static int stab_add(struct mt_ini *ini, struct mt_ini_section *s)
 
 static void ktab_put(struct kslot *t, size_t cap, struct kslot k)
 {
-    size_t m = cap - 1, i = (size_t)k.h & m;
+    size_t m = cap - 1, i = k.h & m;
     while (t[i].s)
         i = (i + 1) & m;
     t[i] = k;
@@ -388,7 +507,7 @@ static void ktab_put(struct kslot *t, size_t cap, struct kslot k)
 /* Indexes entry idx of s (already stored in s->e) under its key hash h. */
 static int ktab_add(struct mt_ini *ini, const struct mt_ini_section *s, size_t idx, uint64_t h)
 {
-    struct kslot k = {s, idx, h};
+    struct kslot k = {s, (uint32_t)idx, (uint32_t)h};
 
     if (2 * (ini->ktab_n + 1) > ini->ktab_cap) {
         size_t ncap = ini->ktab_cap ? ini->ktab_cap * 2 : 256, i;
@@ -430,25 +549,48 @@ static const struct ini_entry *find_entry_h(const struct mt_ini_section *s, cons
     const struct mt_ini *ini;
     size_t m, i;
 
-    if (!s || !key || !(ini = s->ini) || !ini->ktab_cap)
+    if (!s || !key)
+        return NULL;
+    if (!s->indexed) { /* a few keys, side by side: a scan beats a table miss */
+        for (i = 0; i < s->n; i++)
+            if (s->e[i].hash == (uint32_t)h && strcmp(s->e[i].key, key) == 0)
+                return &s->e[i];
+        return NULL;
+    }
+    if (!(ini = s->ini) || !ini->ktab_cap)
         return NULL;
     m = ini->ktab_cap - 1;
-    for (i = (size_t)h & m; ini->ktab[i].s; i = (i + 1) & m)
-        if (ini->ktab[i].h == h && ini->ktab[i].s == s &&
-            strcasecmp(s->e[ini->ktab[i].i].key, key) == 0)
+    for (i = (uint32_t)h & m; ini->ktab[i].s; i = (i + 1) & m)
+        if (ini->ktab[i].h == (uint32_t)h && ini->ktab[i].s == s &&
+            strcmp(s->e[ini->ktab[i].i].key, key) == 0)
             return &s->e[ini->ktab[i].i];
     return NULL;
 }
 
+/* A caller's key (any case). */
 static const struct ini_entry *find_entry(const struct mt_ini_section *s, const char *key)
 {
-    return s && key ? find_entry_h(s, key, key_hash(s, key)) : NULL;
+    char low[128];
+    size_t n, i;
+
+    if (!s || !key)
+        return NULL;
+    n = strlen(key);
+    if (n >= sizeof(low)) { /* no key in a real file is this long: a plain scan will do */
+        for (i = 0; i < s->n; i++)
+            if (strcasecmp(s->e[i].key, key) == 0)
+                return &s->e[i];
+        return NULL;
+    }
+    memcpy(low, key, n + 1);
+    return find_entry_h(s, low, key_hash(s, lower_hash(low, n)));
 }
 
 static struct mt_ini_section *find_sec(const struct mt_ini *ini, const char *type,
                                        const char *name, int bare_default)
 {
-    return find_sec_h(ini, type, name, bare_default, sec_hash(type, name, bare_default));
+    return find_sec_h(ini, type, name, bare_default,
+                      sec_hash(type, strlen(type), name, strlen(name), bare_default));
 }
 
 /* A name is new unless it is "default" met the second time ([default] and [profile default]
@@ -521,7 +663,7 @@ static int parse_header(struct ip *p, const char *s, size_t n, struct mt_ini_sec
 
     if (ini->kind == MT_INI_CREDENTIALS) {
         type = "profile";
-        if (!(name = a_dupn(ini, in, inlen)))
+        if (!(name = a_dupn(&ini->plain, in, inlen)))
             return nomem(p);
     } else if (inlen == 7 && memcmp(in, "default", 7) == 0) {
         type = "profile";
@@ -541,14 +683,14 @@ static int parse_header(struct ip *p, const char *s, size_t n, struct mt_ini_sec
         }
     }
     if (!ignored)
-        h = sec_hash(type, name, bare_default);
+        h = sec_hash(type, strlen(type), name, strlen(name), bare_default);
     if (!ignored && (sec = find_sec_h(ini, type, name, bare_default, h))) {
         *out = sec;
         rc = 0;
         goto out;
     }
     if (grow((void **)&ini->secs, &ini->secs_cap, ini->nsecs + 1, sizeof(*ini->secs)) < 0 ||
-        !(sec = a_alloc(ini, sizeof(*sec), 1))) {
+        !(sec = a_alloc(&ini->plain, sizeof(*sec), 1))) {
         nomem(p);
         goto out;
     }
@@ -559,9 +701,12 @@ static int parse_header(struct ip *p, const char *s, size_t n, struct mt_ini_sec
     sec->line = p->line;
     sec->bare_default = bare_default;
     sec->ignored = ignored;
-    if (!(sec->type = a_dupn(ini, ignored ? "" : type, ignored ? 0 : strlen(type))) ||
-        !(sec->name = a_dupn(ini, ignored ? "" : name, ignored ? 0 : strlen(name))) ||
-        !(sec->header = a_dupn(ini, in, inlen))) {
+    if (ini->kind == MT_INI_CREDENTIALS) { /* [NAME]: type "profile", name = header */
+        sec->type = "profile";
+        sec->name = sec->header = (char *)name;
+    } else if (!(sec->type = ignored ? "" : a_dupn(&ini->plain, type, strlen(type))) ||
+               !(sec->name = a_dupn(&ini->plain, ignored ? "" : name, ignored ? 0 : strlen(name))) ||
+               !(sec->header = a_dupn(&ini->plain, in, inlen))) {
         nomem(p);
         goto out;
     }
@@ -582,16 +727,17 @@ out:
     return rc;
 }
 
-/* Splits "key = value" (after comment stripping of the value). Returns 0, or -1 if there is no
- * separator. The key is lower-cased into a new string. */
-static int split_kv(struct ip *p, const char *s, size_t n, char **key, char **value)
+/* Splits "key = value" (after comment stripping of the value). Returns 0, 1 if there is no
+ * separator, -1 on error. The key is lower-cased into a new string; *khash is its hbytes(). */
+static int split_kv(struct ip *p, const char *s, size_t n, char **key, uint64_t *khash,
+                    char **value)
 {
     size_t i, kl, vl;
     const char *k = s, *v;
 
     {
         const char *eq = memchr(s, '=', n), *co = memchr(s, ':', eq ? (size_t)(eq - s) : n);
-        const char *sep = co ? co : eq;
+        const char *sep = co ? co : eq; /* the first of either separates */
         if (!sep)
             return 1;
         i = (size_t)(sep - s);
@@ -603,13 +749,11 @@ static int split_kv(struct ip *p, const char *s, size_t n, char **key, char **va
     v = s + i + 1;
     vl = strip_comment(v, n - i - 1);
     trim(&v, &vl);
-    if (!(*key = a_dupn(p->ini, k, kl)) || !(*value = a_dupn(p->ini, v, vl))) {
+    if (!(*key = a_dupn(&p->ini->plain, k, kl)) || !(*value = a_dupn(&p->ini->arena, v, vl))) {
         *key = NULL;
         return nomem(p);
     }
-    for (i = 0; i < kl; i++)
-        if ((*key)[i] >= 'A' && (*key)[i] <= 'Z')
-            (*key)[i] = (char)((*key)[i] - 'A' + 'a');
+    *khash = lower_hash(*key, kl);
     return 0;
 }
 
@@ -622,6 +766,7 @@ static int parse_line(struct ip *p, struct mt_ini_section **cur, struct ini_entr
                       const char *s, size_t n)
 {
     size_t indent = 0, i;
+    uint64_t khash = 0;
     char *key = NULL, *value = NULL;
     const struct ini_entry *dup;
     uint64_t h;
@@ -638,29 +783,33 @@ static int parse_line(struct ip *p, struct mt_ini_section **cur, struct ini_entr
 
     if (indent && *last) { /* nested sub-key or continuation */
         struct ini_entry *e = *last;
-        if (e->nested) {
-            if ((r = split_kv(p, s, n, &key, &value)) != 0) {
+        if (e->value[0] == '\0') { /* nested */
+            if ((r = split_kv(p, s, n, &key, &khash, &value)) != 0) {
                 if (r > 0)
                     perr(p, "expected 'key = value' in the block of '%s'", e->key);
                 return -1;
             }
-            for (i = 0; i < e->nsubs; i++)
-                if (strcmp(e->subs[i].key, key) == 0) {
-                    perr(p, "duplicate key '%s.%s' in [%s] (first at line %d)", e->key, key,
-                         sec_label(*cur), e->subs[i].line);
-                    goto fail;
-                }
-            if (grow((void **)&e->subs, &e->subs_cap, e->nsubs + 1, sizeof(*e->subs)) < 0) {
+            if (!e->subs && !(e->subs = calloc(1, sizeof(*e->subs)))) {
                 nomem(p);
                 goto fail;
             }
-            e->subs[e->nsubs++] = (struct ini_sub){key, value, p->line};
+            for (i = 0; i < e->subs->n; i++)
+                if (strcmp(e->subs->v[i].key, key) == 0) {
+                    perr(p, "duplicate key '%s.%s' in [%s] (first at line %d)", e->key, key,
+                         sec_label(*cur), e->subs->v[i].line);
+                    goto fail;
+                }
+            if (grow((void **)&e->subs->v, &e->subs->cap, e->subs->n + 1, sizeof(*e->subs->v)) < 0) {
+                nomem(p);
+                goto fail;
+            }
+            e->subs->v[e->subs->n++] = (struct ini_sub){key, value, p->line};
             return 0;
         } else {
             size_t vl = strip_comment(s, n), ol = strlen(e->value);
             char *nv;
             trim(&s, &vl);
-            if (!(nv = a_alloc(p->ini, ol + vl + 2, 0)))
+            if (!(nv = a_alloc(&p->ini->arena, ol + vl + 2, 0)))
                 return nomem(p);
             memcpy(nv, e->value, ol);
             nv[ol] = '\n';
@@ -675,7 +824,7 @@ static int parse_line(struct ip *p, struct mt_ini_section **cur, struct ini_entr
         *last = NULL;
         return parse_header(p, s, n, cur);
     }
-    if ((r = split_kv(p, s, n, &key, &value)) != 0) {
+    if ((r = split_kv(p, s, n, &key, &khash, &value)) != 0) {
         if (r > 0)
             perr(p, "expected '[section]' or 'key = value'");
         return -1;
@@ -684,26 +833,39 @@ static int parse_line(struct ip *p, struct mt_ini_section **cur, struct ini_entr
         perr(p, "'%s' is outside any section", key);
         goto fail;
     }
-    h = key_hash(*cur, key);
+    h = key_hash(*cur, khash);
     if ((dup = find_entry_h(*cur, key, h))) {
         perr(p, "duplicate key '%s' in [%s] (first at line %d)", key, sec_label(*cur), dup->line);
         goto fail;
     }
-    if (grow((void **)&(*cur)->e, &(*cur)->cap, (*cur)->n + 1, sizeof(*(*cur)->e)) < 0) {
-        nomem(p);
-        goto fail;
+    if ((*cur)->n == (*cur)->cap) { /* the entries live in the arena: a copy, not a realloc */
+        size_t ncap = (*cur)->cap ? 2 * (*cur)->cap : 2;
+        struct ini_entry *ne = a_alloc(&p->ini->plain, ncap * sizeof(*ne), 1);
+        if (!ne) {
+            nomem(p);
+            goto fail;
+        }
+        if ((*cur)->n)
+            memcpy(ne, (*cur)->e, (*cur)->n * sizeof(*ne));
+        (*cur)->e = ne;
+        (*cur)->cap = ncap;
     }
     *last = &(*cur)->e[(*cur)->n++];
     memset(*last, 0, sizeof(**last));
     (*last)->key = key;
     (*last)->value = value;
     (*last)->line = p->line;
-    (*last)->nested = value[0] == '\0';
-    if (ktab_add(p->ini, *cur, (*cur)->n - 1, h) < 0) {
-        (*cur)->n--;
-        *last = NULL;
-        nomem(p);
-        goto fail;
+    (*last)->hash = (uint32_t)h;
+    if ((*cur)->indexed || (*cur)->n > SMALL_SECTION) {
+        /* a big section: its keys go into the hash table (all of them the first time) */
+        for (i = (*cur)->indexed ? (*cur)->n - 1 : 0; i < (*cur)->n; i++)
+            if (ktab_add(p->ini, *cur, i, (*cur)->e[i].hash) < 0) {
+                (*cur)->n--;
+                *last = NULL;
+                nomem(p);
+                goto fail;
+            }
+        (*cur)->indexed = 1;
     }
     return 0;
 fail:
@@ -716,6 +878,7 @@ int mt_ini_parse(const char *text, size_t len, const char *filename, enum mt_ini
     struct ip p = {NULL, NULL, 0, err};
     struct mt_ini_section *cur = NULL;
     struct ini_entry *last = NULL;
+    const char *nul;
     size_t pos = 0;
     int rc = -1;
 
@@ -723,13 +886,24 @@ int mt_ini_parse(const char *text, size_t len, const char *filename, enum mt_ini
     if (!(p.ini = mt_ini_new_empty(kind, filename)))
         return mt_err_set(err, MT_E_NOMEM, "out of memory");
     p.file = p.ini->file;
+    /* size the section table for the file at once (a section is rarely shorter than 32 bytes,
+     * and the table stays at most half full), so a big file's table is not rebuilt on the way;
+     * it still grows if this guess is low */
+    if (text && len > 16384) {
+        size_t sc = 64;
+        while (sc < len / 64)
+            sc <<= 1;
+        if ((p.ini->stab = calloc(sc, sizeof(*p.ini->stab))))
+            p.ini->stab_cap = sc;
+    }
     if (!text)
         len = 0;
+    nul = len ? memchr(text, '\0', len) : NULL; /* one scan, not one per line */
     while (pos < len) {
         const char *nl = memchr(text + pos, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
         p.line++;
-        if (memchr(text + pos, '\0', n)) {
+        if (nul && nul < text + pos + n) {
             perr(&p, "NUL byte in line");
             goto out;
         }
@@ -786,9 +960,9 @@ const char *mt_ini_get_sub(const struct mt_ini_section *s, const char *key, cons
 
     if (!e || !subkey)
         return NULL;
-    for (i = 0; i < e->nsubs; i++)
-        if (strcasecmp(e->subs[i].key, subkey) == 0)
-            return e->subs[i].value;
+    for (i = 0; e->subs && i < e->subs->n; i++)
+        if (strcasecmp(e->subs->v[i].key, subkey) == 0)
+            return e->subs->v[i].value;
     return NULL;
 }
 

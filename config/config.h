@@ -221,5 +221,12 @@ char *mt_config_path(const char *flag_path, int *explicit_path);
  * MYTOOLS_NO_CONFIG_CACHE=1 (any value but "" and "0") turns the cache off. */
 int mt_config_load(const char *path, int explicit_path, struct mt_config *out,
                    struct mt_err *err) MT_WUR;
+/* mt_config_load() for a run that needs one database (a warm `db token -e ENV -d DB`): on a
+ * cache hit out may hold only the defaults, the warnings and the environment env (name or alias)
+ * with its database db, so the cost does not grow with the config; use it only through
+ * mt_config_find_env() / mt_config_find_db() / mt_resolve_target(). When env or db is NULL, not
+ * in the cache, or the cache is not usable, this is mt_config_load() (a complete config). */
+int mt_config_load_one(const char *path, int explicit_path, const char *env, const char *db,
+                       struct mt_config *out, struct mt_err *err) MT_WUR;
 
 #endif

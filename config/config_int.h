@@ -72,6 +72,17 @@ int mt_cfg_cache_encode(const struct mt_config *cfg, const struct mt_cfg_cache_k
 int mt_cfg_cache_decode(const void *data, size_t len, const struct mt_cfg_cache_key *key,
                         unsigned flags, struct mt_config *out, struct mt_err *err) MT_WUR;
 
+/* The warm path of a `db token -e ENV -d DB`: like mt_cfg_cache_decode(), but checks only the
+ * header, the stamp, path and head checksum, and the records of the environment whose name or
+ * alias is env and of its database db (found through the indexes, each record checked by its own
+ * checksum). On success out holds the defaults, the warnings and that one environment (its
+ * aliases and settings) with that one database: enough for mt_resolve_target(), not for listing.
+ * MT_E_CONFIG when either is not in the cache or anything is stale or corrupt (then use
+ * mt_cfg_cache_decode(), which also gives "unknown environment" its list); out left empty. */
+int mt_cfg_cache_decode_one(const void *data, size_t len, const struct mt_cfg_cache_key *key,
+                            unsigned flags, const char *env, const char *db,
+                            struct mt_config *out, struct mt_err *err) MT_WUR;
+
 /* 1 if two configs are equal field by field (strings by content), else 0. For tests. */
 int mt_cfg_equal(const struct mt_config *a, const struct mt_config *b);
 

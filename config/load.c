@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -101,14 +102,16 @@ static int same_file_state(const struct stat *a, const struct stat *b)
            a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
-/* Decodes the cache file into out. 0 on a hit; -1 on a miss of any kind (out left empty). */
-static int cache_load(const char *file, const struct mt_cfg_cache_key *key, struct mt_config *out)
+/* Decodes the cache file into out: only env / db when both are given and found (see
+ * mt_cfg_cache_decode_one), else everything. 0 on a hit; -1 on a miss of any kind (out left
+ * empty). The file is mapped, not read: a warm run touches only the pages it decodes. It is
+ * written by rename (never rewritten in place) and ours alone, so it does not shrink under us. */
+static int cache_load(const char *file, const struct mt_cfg_cache_key *key, const char *env,
+                      const char *db, struct mt_config *out)
 {
     struct mt_err e = MT_ERR_INIT;
     struct stat st;
-    uint8_t *data = NULL;
-    size_t len = 0;
-    ssize_t n;
+    void *data;
     int fd, rc = -1;
 
     fd = mt_file_open_regular(file, MT_FILE_NOFOLLOW, &st, &e);
@@ -118,19 +121,15 @@ static int cache_load(const char *file, const struct mt_cfg_cache_key *key, stru
     if (st.st_uid != geteuid() ||
         (st.st_mode & 022) || st.st_size <= 0 || (uint64_t)st.st_size > MT_CFG_CACHE_MAX_BYTES)
         goto out;
-    if (!(data = malloc((size_t)st.st_size)))
+    data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (data == MAP_FAILED)
         goto out;
-    while (len < (size_t)st.st_size) {
-        n = read(fd, data + len, (size_t)st.st_size - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            goto out; /* error, or shorter than fstat said */
-        len += (size_t)n;
-    }
-    rc = mt_cfg_cache_decode(data, len, key, 0, out, &e);
+    if (env && db)
+        rc = mt_cfg_cache_decode_one(data, (size_t)st.st_size, key, 0, env, db, out, &e);
+    if (rc < 0)
+        rc = mt_cfg_cache_decode(data, (size_t)st.st_size, key, 0, out, &e);
+    munmap(data, (size_t)st.st_size);
 out:
-    free(data);
     close(fd);
     return rc;
 }
@@ -156,7 +155,8 @@ out:
     mt_buf_release(&b);
 }
 
-int mt_config_load(const char *path, int explicit_path, struct mt_config *out, struct mt_err *err)
+static int load(const char *path, int explicit_path, const char *env, const char *db,
+                struct mt_config *out, struct mt_err *err)
 {
     struct mt_buf buf = MT_BUF_INIT;
     struct mt_cfg_cache_key key;
@@ -196,7 +196,7 @@ int mt_config_load(const char *path, int explicit_path, struct mt_config *out, s
         key_from_stat(&key, &st, p);
         if (!(cdir = cache_dir()) || !(cfile = cache_file(cdir, p))) {
             use_cache = 0;
-        } else if (cache_load(cfile, &key, out) == 0) {
+        } else if (cache_load(cfile, &key, env, db, out) == 0) {
             rc = 0;
             goto out;
         }
@@ -228,6 +228,17 @@ out:
     free(cfile);
     mt_buf_release(&buf);
     return rc;
+}
+
+int mt_config_load(const char *path, int explicit_path, struct mt_config *out, struct mt_err *err)
+{
+    return load(path, explicit_path, NULL, NULL, out, err);
+}
+
+int mt_config_load_one(const char *path, int explicit_path, const char *env, const char *db,
+                       struct mt_config *out, struct mt_err *err)
+{
+    return load(path, explicit_path, env, db, out, err);
 }
 
 int mt_ini_load(const char *path, enum mt_ini_kind kind, struct mt_ini **out, struct mt_err *err)

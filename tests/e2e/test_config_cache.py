@@ -3,8 +3,10 @@
 Observables, none of them timing:
   - the cache file appears at $XDG_CACHE_HOME/mytools/config-<sha256(path)>.bin (0600, dir 0700)
     only once the config is older than the racy window, and never for a config that fails to parse;
-  - a cache is really read: a cache patched by hand (with its checksum fixed) changes the output,
-    and MYTOOLS_NO_CONFIG_CACHE=1 ignores it;
+  - a cache is really read: a cache patched by hand (with its checksums fixed) changes the output
+    of `db list` (which decodes everything) and of `db token -e -d` (which decodes only the
+    environment and database it names, through the cache's index), and MYTOOLS_NO_CONFIG_CACHE=1
+    ignores it; a patch with a stale record checksum is ignored by both;
   - a corrupt cache is ignored and rewritten; a same-size edit with the old mtime put back shows
     the new content (the ctime still differs); output and warnings equal those of a plain parse.
 """
@@ -64,6 +66,27 @@ def cache_sum(data):
     return r
 
 
+HDR = 104  # cache.c's header length
+
+
+def u32(data, at):
+    return int.from_bytes(data[at:at + 4], "little")
+
+
+def fix_sums(data):
+    """Recomputes every checksum of a cache (cache.c's layout): each body record's, the head's
+    (stamp, path, head) and the whole file's."""
+    s, p, h = u32(data, 12), u32(data, 16), u32(data, 20)
+    head = HDR + s + p
+    at, end = head + h, head + h + u32(data, head + 8)
+    while at < end:
+        n = u32(data, at)
+        data[at + 4:at + 12] = cache_sum(bytes(data[at + 12:at + 12 + n])).to_bytes(8, "little")
+        at += 12 + n
+    data[96:104] = cache_sum(bytes(data[HDR:head + h])).to_bytes(8, "little")
+    data[88:96] = cache_sum(bytes(data[HDR:])).to_bytes(8, "little")
+
+
 class ConfigCache(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -113,14 +136,50 @@ class ConfigCache(unittest.TestCase):
         with open(cache, "rb") as f:
             data = bytearray(f.read())
         self.assertEqual(data[:8], b"MTCFGC\r\n")
-        self.assertEqual(int.from_bytes(data[88:96], "little"), cache_sum(bytes(data[96:])))
+        self.assertEqual(int.from_bytes(data[88:96], "little"), cache_sum(bytes(data[HDR:])))
         i = data.index(b"orders.example")
         data[i:i + 14] = b"patchd.example"
-        data[88:96] = cache_sum(bytes(data[96:])).to_bytes(8, "little")
+        fix_sums(data)
         with open(cache, "wb") as f:
             f.write(data)
         self.assertIn("patchd.example", self.listing()[0])
         self.assertEqual(self.listing(MYTOOLS_NO_CONFIG_CACHE="1"), plain)
+        # a warm db token decodes only production/orders, from the cache (alias or name)
+        for env in ("prod", "production"):
+            tok = self.mt("db", "token", "-e", env, "-d", "orders", "--format", "json",
+                          "--region", "eu-west-1", AWS_ACCESS_KEY_ID="AKIDEXAMPLE",
+                          AWS_SECRET_ACCESS_KEY="s" * 40)
+            self.assertEqual(tok.returncode, 0, tok.stderr)
+            self.assertIn("patchd.example", tok.stdout)
+            self.assertIn("unknown key 'colour'", tok.stderr)  # warnings come from the head
+        # an unknown database falls back to the full decode: its error lists the known ones
+        tok = self.mt("db", "token", "-e", "prod", "-d", "nope", "--region", "eu-west-1")
+        self.assertEqual(tok.returncode, 3, tok.stderr)
+        self.assertIn("orders", tok.stderr)
+        self.assertIn("billing", tok.stderr)
+        # a broken record it does not need (billing) does not matter to it
+        k = data.index(b"billing.example")
+        data[k:k + 1] = b"B"
+        with open(cache, "wb") as f:
+            f.write(data)
+        tok = self.mt("db", "token", "-e", "prod", "-d", "orders", "--format", "json",
+                      "--region", "eu-west-1", AWS_ACCESS_KEY_ID="AKIDEXAMPLE",
+                      AWS_SECRET_ACCESS_KEY="s" * 40)
+        self.assertEqual(tok.returncode, 0, tok.stderr)
+        self.assertIn("patchd.example", tok.stdout)
+        data[k:k + 1] = b"b"
+        # a record changed behind its checksum: db token does not use it, the file is reparsed
+        j = data.index(b"patchd.example")
+        data[j:j + 6] = b"PATCHD"
+        with open(cache, "wb") as f:
+            f.write(data)
+        tok = self.mt("db", "token", "-e", "prod", "-d", "orders", "--format", "json",
+                      "--region", "eu-west-1", AWS_ACCESS_KEY_ID="AKIDEXAMPLE",
+                      AWS_SECRET_ACCESS_KEY="s" * 40)
+        self.assertEqual(tok.returncode, 0, tok.stderr)
+        self.assertIn("orders.example", tok.stdout)
+        self.assertNotIn("PATCHD", tok.stdout)
+        data[j:j + 6] = b"patchd"
 
         # the same patch without fixing the checksum: ignored, parsed, rewritten
         data[i:i + 14] = b"xxxxxx.example"

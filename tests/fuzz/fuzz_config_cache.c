@@ -8,7 +8,12 @@
  * target resolution, and re-encode to a cache that decodes to an equal config.
  *
  * Input starting with 'Y': the rest is YAML; if it parses, decode(encode(parse(x))) must equal
- * parse(x), warnings included. */
+ * parse(x), warnings included, and the one-database decoder must find every (environment or
+ * alias, database) pair with the same content.
+ *
+ * Every cache input also goes through mt_cfg_cache_decode_one() for the names the full decode
+ * found (and a few fixed ones): what it returns must be well-formed and, when the full decode
+ * accepts the file too, equal to the full config cut down to that environment and database. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +102,62 @@ static void check_config(const struct mt_config *cfg)
         check(cfg->warnings[i].msg && *cfg->warnings[i].msg, "warning without a message");
 }
 
+/* mt_cfg_cache_decode_one() of data for env/db. must_hit: data is our own encoding of full (then
+ * the pair must be found when full has it, and equal full's). Otherwise (fuzzed bytes, where two
+ * records may carry one name) only well-formedness is checked. */
+static void one(const uint8_t *data, size_t size, const struct mt_cfg_cache_key *key,
+                unsigned flags, const struct mt_config *full, const char *env, const char *db,
+                int must_hit)
+{
+    struct mt_config o;
+    struct mt_err err = MT_ERR_INIT;
+    const struct mt_cfg_env *fe = must_hit && full ? mt_config_find_env(full, env) : NULL;
+    const struct mt_cfg_db *fd = fe ? mt_config_find_db(fe, db) : NULL;
+
+    if (mt_cfg_cache_decode_one(data, size, key, flags, env, db, &o, &err) != 0) {
+        check(!fd, "one-database decode missed a known pair");
+        check(err.code == MT_E_CONFIG || err.code == MT_E_NOMEM, "decode_one error code");
+        check(o.nenvs == 0 && !o.path && !o.arena && !o.warnings, "failed decode_one left data");
+        return;
+    }
+    check(o.nenvs == 1 && o.envs[0].ndbs == 1, "decode_one shape");
+    check(mt_config_find_env(&o, env) == &o.envs[0], "decode_one: another environment");
+    check(strcmp(o.envs[0].dbs[0].name, db) == 0, "decode_one: another database");
+    check_config(&o);
+    if (must_hit) {
+        struct mt_config want = *full;
+        struct mt_cfg_env we;
+        check(fe && fd, "decode_one found what the full decode does not have");
+        we = *fe;
+        we.dbs = (struct mt_cfg_db *)fd;
+        we.ndbs = 1;
+        want.envs = &we;
+        want.nenvs = 1;
+        check(mt_cfg_equal(&want, &o), "decode_one differs from the full decode");
+    }
+    mt_config_release(&o);
+}
+
+/* decode_one for every pair of cfg (at most a few) and some names that are not there */
+static void one_all(const uint8_t *data, size_t size, const struct mt_cfg_cache_key *key,
+                    unsigned flags, const struct mt_config *cfg, int must_hit)
+{
+    size_t i, j, k, n = 0;
+
+    for (i = 0; i < cfg->nenvs && n < 16; i++) {
+        const struct mt_cfg_env *e = &cfg->envs[i];
+        for (j = 0; j < e->ndbs && n < 16; j++, n++)
+            for (k = 0; k <= e->naliases && k < 3; k++) {
+                const char *nm = k ? e->aliases[k - 1] : e->name;
+                /* an alias another environment also claims is a parse error, but a name
+                 * repeated as an alias is not: the pair is in the index either way */
+                one(data, size, key, flags, cfg, nm, e->dbs[j].name, must_hit);
+            }
+        one(data, size, key, flags, cfg, e->name, "no-such-db", 0);
+    }
+    one(data, size, key, flags, cfg, "no-such-env", "db", 0);
+}
+
 /* encode cfg under key, decode it exactly, compare */
 static void roundtrip(const struct mt_config *cfg, const struct mt_cfg_cache_key *key)
 {
@@ -112,6 +173,7 @@ static void roundtrip(const struct mt_config *cfg, const struct mt_cfg_cache_key
     check(mt_cfg_cache_decode(b.p, b.len, key, 0, &again, &err) == 0, "own cache rejected");
     check(mt_cfg_equal(cfg, &again), "round trip changed the config");
     mt_config_release(&again);
+    one_all((const uint8_t *)b.p, b.len, key, 0, cfg, 1);
     /* and one byte short is always rejected */
     check(mt_cfg_cache_decode(b.p, b.len - 1, key, 0, &again, &err) == -1, "truncation accepted");
     check(again.nenvs == 0 && !again.path && !again.arena, "failed decode left data");
@@ -138,6 +200,7 @@ static void fuzz_cache(const uint8_t *data, size_t size)
 
     if (mt_cfg_cache_decode(data, size, &fuzz_key, 0, &cfg, &err) == 0) {
         check_config(&cfg);
+        one_all(data, size, &fuzz_key, 0, &cfg, 0);
         mt_config_release(&cfg);
     } else {
         check(err.code == MT_E_CONFIG || err.code == MT_E_NOMEM, "decode error code");
@@ -150,11 +213,14 @@ static void fuzz_cache(const uint8_t *data, size_t size)
         struct mt_cfg_cache_key k = fuzz_key;
         check_config(&cfg);
         k.path = cfg.path;
+        one_all(data, size, NULL, MT_CFG_CACHE_ANY_KEY | MT_CFG_CACHE_NO_SUM, &cfg, 0);
         roundtrip(&cfg, &k);
         mt_config_release(&cfg);
     } else {
         check(cfg.nenvs == 0 && !cfg.path && !cfg.arena && !cfg.warnings,
               "failed decode left data");
+        one(data, size, NULL, MT_CFG_CACHE_ANY_KEY | MT_CFG_CACHE_NO_SUM, NULL, "production",
+            "orders", 0);
     }
 }
 

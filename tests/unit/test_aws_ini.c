@@ -225,6 +225,13 @@ static void test_ini_errors(void **state)
          "cfg:3: duplicate key 'region' in [profile x] (first at line 2)", MT_INI_CONFIG},
         {"duplicate key across merged sections", "[profile x]\nregion = a\n[y]\n[profile x]\nregion = b\n",
          "cfg:5: duplicate key 'region' in [profile x] (first at line 2)", MT_INI_CONFIG},
+        {"duplicate key in a big section (a hash table, not a scan)",
+         "[big]\nk1 = 1\nk2 = 2\nk3 = 3\nk4 = 4\nk5 = 5\nk6 = 6\nk7 = 7\nk8 = 8\nk9 = 9\n"
+         "k10 = 10\nK2 = again\n",
+         "cfg:12: duplicate key 'k2' in [big] (first at line 3)", MT_INI_CREDENTIALS},
+        {"duplicate key just past the scan size", "[big]\nk1 = 1\nk2 = 2\nk3 = 3\nk4 = 4\n"
+         "k5 = 5\nk6 = 6\nk7 = 7\nk8 = 8\nK8 = 9\n",
+         "cfg:10: duplicate key 'k8' in [big] (first at line 9)", MT_INI_CREDENTIALS},
         {"duplicate key in credentials", "[dev]\naws_access_key_id = A\naws_access_key_id = B\n",
          "cfg:3: duplicate key 'aws_access_key_id' in [dev] (first at line 2)",
          MT_INI_CREDENTIALS},
@@ -255,6 +262,45 @@ static void test_ini_errors(void **state)
             err.code != MT_E_CONFIG || strcmp(err.msg, cases[i].msg) != 0)
             fail_msg("case '%s': code %d\n   got: %s\nwanted: %s", cases[i].name, err.code,
                      err.msg, cases[i].msg);
+    }
+}
+
+/* sections of any size: every key is found (any case, also keys longer than a word and
+ * shorter than four bytes), in the small ones that are scanned and in the big ones that use
+ * the hash table, also when a second header of the section adds keys */
+static void test_ini_section_sizes(void **state)
+{
+    static const int sizes[] = {1, 7, 8, 9, 10, 40};
+    size_t z;
+    (void)state;
+
+    for (z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+        char text[8192], want[64];
+        size_t len = 0;
+        int i, n = sizes[z];
+        struct mt_ini *ini;
+        const struct mt_ini_section *sec;
+        len += (size_t)snprintf(text + len, sizeof(text) - len, "[s]\n");
+        for (i = 0; i < n; i++) {
+            if (i == n / 2)
+                len += (size_t)snprintf(text + len, sizeof(text) - len, "[other]\nx = 1\n[s]\n");
+            len += (size_t)snprintf(text + len, sizeof(text) - len,
+                                    i % 3 ? "Key_Number_%d_Long = v%d\n" : "k%d = v%d\n", i, i);
+        }
+        ini = parse_ok(text, MT_INI_CREDENTIALS);
+        assert_non_null(sec = mt_ini_profile(ini, "s"));
+        for (i = 0; i < n; i++) {
+            char key[64];
+            snprintf(key, sizeof(key), i % 3 ? "KEY_number_%d_long" : "K%d", i);
+            snprintf(want, sizeof(want), "v%d", i);
+            assert_non_null(mt_ini_get(sec, key));
+            assert_string_equal(mt_ini_get(sec, key), want);
+        }
+        assert_null(mt_ini_get(sec, "x"));
+        assert_null(mt_ini_get(sec, "key_number_1_lon"));
+        assert_null(mt_ini_get(sec, "k"));
+        assert_string_equal(mt_ini_get(mt_ini_profile(ini, "other"), "X"), "1");
+        mt_ini_free(ini);
     }
 }
 
@@ -414,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_ini_credentials),
         cmocka_unit_test(test_ini_empty),
         cmocka_unit_test(test_ini_errors),
+        cmocka_unit_test(test_ini_section_sizes),
         cmocka_unit_test(test_ini_accessors_null),
         cmocka_unit_test_setup_teardown(test_load_files, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_aws_paths, setup_tmp, teardown_tmp),

@@ -152,12 +152,35 @@ static void encode(const struct mt_config *cfg, const struct mt_cfg_cache_key *k
     assert_int_equal(mt_cfg_cache_encode(cfg, k, b, &err), 0);
 }
 
-static void fix_sum(struct mt_buf *b)
+#define HDR 104 /* cache.c's header length: the stamp starts here */
+
+static uint32_t rd32(const char *p)
 {
-    uint64_t s = mt_cfg_cache_sum(b->p + 96, b->len - 96);
+    const uint8_t *u = (const uint8_t *)p;
+    return (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
+}
+
+static void wr64(char *p, uint64_t v)
+{
     int i;
     for (i = 0; i < 8; i++)
-        b->p[88 + i] = (char)(s >> (8 * i));
+        p[i] = (char)(v >> (8 * i));
+}
+
+static void wr32(char *p, uint32_t v)
+{
+    int i;
+    for (i = 0; i < 4; i++)
+        p[i] = (char)(v >> (8 * i));
+}
+
+/* both checksums of the header: the stamp + path + head one, and the whole-file one */
+static void fix_sum(struct mt_buf *b)
+{
+    size_t head = (size_t)rd32(b->p + 12) + rd32(b->p + 16) + rd32(b->p + 20);
+    if (head <= b->len - HDR)
+        wr64(b->p + 96, mt_cfg_cache_sum(b->p + HDR, head));
+    wr64(b->p + 88, mt_cfg_cache_sum(b->p + HDR, b->len - HDR));
 }
 
 /* ---- the codec ---- */
@@ -291,7 +314,7 @@ static void test_cache_key_mismatch(void **state)
     mt_config_release(&b);
 
     /* another build (stamp), even with a correct checksum */
-    buf.p[96] ^= 0x20;
+    buf.p[HDR] ^= 0x20;
     fix_sum(&buf);
     assert_int_equal(mt_cfg_cache_decode(buf.p, buf.len, &fixed_key, 0, &b, &err), -1);
     assert_int_equal(mt_cfg_cache_decode(buf.p, buf.len, &fixed_key, MT_CFG_CACHE_ANY_KEY, &b,
@@ -299,7 +322,7 @@ static void test_cache_key_mismatch(void **state)
                      0);
     mt_config_release(&b);
     /* another format version */
-    buf.p[96] ^= 0x20;
+    buf.p[HDR] ^= 0x20;
     buf.p[8] = (char)(buf.p[8] + 1); /* whatever the current version is */
     fix_sum(&buf);
     assert_int_equal(mt_cfg_cache_decode(buf.p, buf.len, &fixed_key, MT_CFG_CACHE_ANY_KEY, &b,
@@ -380,88 +403,277 @@ static void test_cache_truncation_and_bitflips(void **state)
     mt_buf_release(&buf);
 }
 
-/* hand-made payloads: huge counts, bad offsets, values the parser never produces */
+/* hand-made payloads: huge counts, bad lengths and sums, values the parser never produces. */
+static void b32(struct mt_buf *b, uint32_t v)
+{
+    char x[4];
+    wr32(x, v);
+    assert_int_equal(mt_buf_add(b, x, 4), 0);
+}
+
+static void b16(struct mt_buf *b, unsigned v)
+{
+    char x[2] = {(char)(v & 0xFF), (char)(v >> 8)};
+    assert_int_equal(mt_buf_add(b, x, 2), 0);
+}
+
+static void bstr(struct mt_buf *b, const char *s, size_t n)
+{
+    b32(b, s ? (uint32_t)n : 0xFFFFFFFFu);
+    if (s && n)
+        assert_int_equal(mt_buf_add(b, s, n), 0);
+}
+
+/* appends a record: length, checksum (broken when bad_sum), bytes */
+static void brec(struct mt_buf *b, const struct mt_buf *r, int bad_sum)
+{
+    char sum[8];
+    b32(b, (uint32_t)r->len);
+    wr64(sum, mt_cfg_cache_sum(r->p, r->len) ^ (uint64_t)bad_sum);
+    assert_int_equal(mt_buf_add(b, sum, 8), 0);
+    if (r->len)
+        assert_int_equal(mt_buf_add(b, r->p, r->len), 0);
+}
+
+/* settings with only mask bits (and what they need), line 1, col 1 */
+static void bsettings(struct mt_buf *b, unsigned mask, const char *str, int ival)
+{
+    unsigned i;
+    b16(b, mask);
+    for (i = 0; i < 9; i++)
+        if (mask & (1u << i))
+            bstr(b, str, strlen(str));
+    for (i = 9; i < 12; i++)
+        if (mask & (1u << i))
+            b32(b, (uint32_t)ival);
+    if (mask & (1u << 12))
+        bstr(b, str, strlen(str));
+    for (i = 13; i < 16; i++)
+        if (mask & (1u << i))
+            b32(b, (uint32_t)ival);
+    b32(b, 1);
+    b32(b, 1);
+}
+
+enum { H_OK, H_BAD_SUM, H_ENV_NO, H_EMPTY_NAME, H_NO_NAME, H_STR_LONG, H_STR_NUL, H_TRAILING,
+       H_DB_ENV_NO, H_DB_COUNT, H_DB_BAD_SUM, H_DB_HOST_ON_ENV, H_HOST_DEFAULTS, H_PORT0,
+       H_PORT_BIG, H_CLEAR_NEG, H_CACHE_NAME_DEFAULTS, H_ENGINE_PG, H_WARN_NO_MSG, H_HUGE_ENVS,
+       H_HUGE_WARNINGS, H_SLOTS_NOT_POW2, H_BODY_TOO_LONG, H_COUNT };
+
+/* One environment "e" with one database "d" (unless the case breaks it), no index. */
+static void hostile_case(int c, struct mt_buf *head, struct mt_buf *body, uint32_t *eslots)
+{
+    struct mt_buf r = MT_BUF_INIT;
+    int ndbs = c == H_DB_COUNT ? 7 : 1;
+
+    *eslots = c == H_SLOTS_NOT_POW2 ? 3 : 0;
+    /* env record */
+    b32(&r, c == H_ENV_NO ? 1 : 0);
+    if (c == H_EMPTY_NAME)
+        bstr(&r, "", 0);
+    else if (c == H_NO_NAME)
+        bstr(&r, NULL, 0);
+    else if (c == H_STR_LONG)
+        b32(&r, 1000);
+    else if (c == H_STR_NUL)
+        bstr(&r, "e\0x", 3);
+    else
+        bstr(&r, "e", 1);
+    b32(&r, 1);
+    b32(&r, 1);
+    b32(&r, 0); /* aliases */
+    bsettings(&r, 0, "", 0);
+    b32(&r, (uint32_t)ndbs);
+    if (c == H_TRAILING)
+        b32(&r, 0);
+    brec(body, &r, c == H_BAD_SUM);
+    mt_buf_reset(&r);
+    /* db record */
+    b32(&r, c == H_DB_ENV_NO ? 1 : 0);
+    bstr(&r, "d", 1);
+    b32(&r, 1);
+    b32(&r, 1);
+    bsettings(&r, 1u << 6, "h.example", 0);
+    brec(body, &r, c == H_DB_BAD_SUM);
+    mt_buf_release(&r);
+    if (c == H_DB_HOST_ON_ENV) { /* a second env whose settings carry a host */
+        mt_buf_reset(&r);
+        b32(&r, 1);
+        bstr(&r, "f", 1);
+        b32(&r, 1);
+        b32(&r, 1);
+        b32(&r, 0);
+        bsettings(&r, 1u << 6, "h.example", 0);
+        b32(&r, 0);
+        brec(body, &r, 0);
+        mt_buf_release(&r);
+    }
+    /* head */
+    b32(head, c == H_HUGE_ENVS ? 0xFFFFFFFFu : c == H_DB_HOST_ON_ENV ? 2 : 1);
+    b32(head, c == H_HUGE_WARNINGS ? 0x7FFFFFFFu : c == H_WARN_NO_MSG ? 1 : 0);
+    b32(head, (uint32_t)body->len + (c == H_BODY_TOO_LONG ? 1 : 0));
+    b32(head, *eslots);
+    b32(head, 0);
+    switch (c) {
+    case H_HOST_DEFAULTS: bsettings(head, 1u << 6, "h.example", 0); break;
+    case H_PORT0: bsettings(head, 1u << 9, "", 0); break;
+    case H_PORT_BIG: bsettings(head, 1u << 9, "", 65536); break;
+    case H_CLEAR_NEG: bsettings(head, 1u << 11, "", -1); break;
+    case H_CACHE_NAME_DEFAULTS: bsettings(head, 1u << 12, "c", 0); break;
+    case H_ENGINE_PG: bsettings(head, 1u << 2, "pg", 0); break;
+    default: bsettings(head, 0, "", 0); break;
+    }
+    if (c == H_WARN_NO_MSG) {
+        b32(head, 1);
+        b32(head, 1);
+        bstr(head, NULL, 0);
+    }
+}
+
 static void test_cache_hostile_payloads(void **state)
 {
-    static const struct {
-        const char *name;
-        uint8_t payload[64];
-        size_t len;
-    } cases[] = {
-        /* strtab_len, defaults(mask u16, line, col), nenvs, ... */
-        {"huge strtab", {0xFF, 0xFF, 0xFF, 0xFF}, 4},
-        {"strtab without NUL", {2, 0, 0, 0, 'a', 'b'}, 6},
-        {"huge env count",
-         {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF}, 18},
-        {"huge warning count",
-         {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0x7F}, 22},
-        {"env name offset outside the table",
-         {2, 0, 0, 0, 'e', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 9, 0, 0, 0, 1, 0, 0, 0,
-          1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-         54},
-        {"env name is the terminating NUL (empty)",
-         {2, 0, 0, 0, 'e', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0,
-          1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-         54},
-        {"env without a name",
-         {2, 0, 0, 0, 'e', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
-          1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-          0, 0},
-         54},
-        {"alias count larger than the rest",
-         {2, 0, 0, 0, 'e', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
-          1, 0, 0, 0, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-         52},
-        {"host in defaults (database only)",
-         {2, 0, 0, 0, 'h', 0, 0x40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-         26},
-        {"port 0 in defaults",
-         {0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 26},
-        {"port 65536 in defaults",
-         {0, 0, 0, 0, 0, 2, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 26},
-        {"negative clipboard_clear",
-         {0, 0, 0, 0, 0, 8, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-          0},
-         26},
-        {"negative line", {0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-         22},
-        {"unknown mask bit", {0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-         22},
-        {"engine that is not canonical",
-         {3, 0, 0, 0, 'p', 'g', 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-         27},
-        {"warning without a message",
-         {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0,
-          0, 0xFF, 0xFF, 0xFF, 0xFF},
-         34},
-        {"missing warning count", {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 18},
-    };
+    static const char *names[H_COUNT] = {
+        "well-formed (control)", "record checksum wrong", "env number out of order",
+        "empty env name", "env without a name", "string longer than its record",
+        "string with a NUL", "trailing bytes in a record", "database of another env",
+        "more databases than records", "database checksum wrong", "host on an environment",
+        "host in defaults (database only)", "port 0 in defaults", "port 65536 in defaults",
+        "negative clipboard_clear", "cache_name in defaults", "engine that is not canonical",
+        "warning without a message", "huge env count", "huge warning count",
+        "index size not a power of two", "body longer than the file"};
     struct mt_config empty, out;
     struct mt_buf good = MT_BUF_INIT;
     struct mt_err err = MT_ERR_INIT;
-    size_t i, hdr;
+    size_t hdr;
+    int i;
     (void)state;
 
     mt_config_init(&empty);
     encode(&empty, &fixed_key, &good); /* header + minimal payload */
-    hdr = good.len - 22; /* strtab_len 4, defaults 10, nenvs 4, nwarnings 4 */
-    assert_int_equal(mt_cfg_cache_decode(good.p, good.len, &fixed_key, 0, &out, &err), 0);
-    mt_config_release(&out);
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct mt_buf b = MT_BUF_INIT;
-        int k;
+    hdr = HDR + rd32(good.p + 12) + rd32(good.p + 16);
+    for (i = 0; i < H_COUNT; i++) {
+        struct mt_buf b = MT_BUF_INIT, head = MT_BUF_INIT, body = MT_BUF_INIT;
+        uint32_t eslots;
+        int rc, one;
+        hostile_case(i, &head, &body, &eslots);
         assert_int_equal(mt_buf_add(&b, good.p, hdr), 0);
-        assert_int_equal(mt_buf_add(&b, cases[i].payload, cases[i].len), 0);
-        for (k = 0; k < 8; k++) /* payload length */
-            b.p[80 + k] = (char)((uint64_t)cases[i].len >> (8 * k));
+        assert_int_equal(mt_buf_add(&b, head.p, head.len), 0);
+        assert_int_equal(mt_buf_add(&b, body.p, body.len), 0);
+        while (eslots--)
+            b32(&b, 0), b32(&b, 0);
+        wr32(b.p + 20, (uint32_t)head.len);
+        wr64(b.p + 80, (uint64_t)(b.len - hdr));
         fix_sum(&b);
         mt_err_clear(&err);
-        if (mt_cfg_cache_decode(b.p, b.len, &fixed_key, 0, &out, &err) != -1)
-            fail_msg("accepted: %s", cases[i].name);
-        assert_int_equal(err.code, MT_E_CONFIG);
+        rc = mt_cfg_cache_decode(b.p, b.len, &fixed_key, 0, &out, &err);
+        if (i == H_OK) {
+            assert_int_equal(rc, 0);
+            assert_int_equal(out.nenvs, 1);
+            assert_string_equal(out.envs[0].dbs[0].s.host, "h.example");
+            mt_config_release(&out);
+        } else {
+            if (rc != -1)
+                fail_msg("accepted: %s", names[i]);
+            assert_int_equal(err.code, MT_E_CONFIG);
+            assert_null(out.path);
+        }
+        /* the one-database decoder has no index here: never a hit, never a crash */
+        one = mt_cfg_cache_decode_one(b.p, b.len, &fixed_key, 0, "e", "d", &out, &err);
+        assert_int_equal(one, -1);
+        assert_null(out.path);
         mt_buf_release(&b);
+        mt_buf_release(&head);
+        mt_buf_release(&body);
     }
     mt_buf_release(&good);
+}
+
+/* mt_cfg_cache_decode_one(): every name and alias finds its environment, every database is
+ * equal to the full decode's; absent names, corrupt chosen records and a lying index are
+ * misses; a corrupt record it does not read does not matter to it (the full decode, which db
+ * list uses, still rejects the file). */
+static void test_cache_decode_one(void **state)
+{
+    struct mt_config a, one, full;
+    struct mt_buf buf = MT_BUF_INIT;
+    struct mt_err err = MT_ERR_INIT;
+    size_t i, j, k;
+    char *p;
+    (void)state;
+
+    parse_rich(fixed_key.path, &a);
+    encode(&a, &fixed_key, &buf);
+    for (i = 0; i < a.nenvs; i++) {
+        const struct mt_cfg_env *e = &a.envs[i];
+        for (k = 0; k <= e->naliases; k++) {
+            const char *nm = k ? e->aliases[k - 1] : e->name;
+            for (j = 0; j < e->ndbs; j++) {
+                struct mt_config want;
+                struct mt_cfg_env we;
+                const struct mt_cfg_env *oe;
+                mt_err_clear(&err);
+                assert_int_equal(mt_cfg_cache_decode_one(buf.p, buf.len, &fixed_key, 0, nm,
+                                                         e->dbs[j].name, &one, &err), 0);
+                assert_non_null(oe = mt_config_find_env(&one, nm));
+                assert_non_null(mt_config_find_db(oe, e->dbs[j].name));
+                /* equal to the full config cut down to this env and db */
+                want = a;
+                we = *e;
+                we.dbs = &e->dbs[j];
+                we.ndbs = 1;
+                want.envs = &we;
+                want.nenvs = 1;
+                assert_true(mt_cfg_equal(&want, &one));
+                mt_config_release(&one);
+            }
+            assert_int_equal(mt_cfg_cache_decode_one(buf.p, buf.len, &fixed_key, 0, nm, "nope",
+                                                     &one, &err), -1);
+            assert_int_equal(err.code, MT_E_CONFIG);
+            assert_null(one.path);
+        }
+    }
+    assert_int_equal(mt_cfg_cache_decode_one(buf.p, buf.len, &fixed_key, 0, "nope", "orders",
+                                             &one, &err), -1);
+    /* a database of another environment is not found through this one */
+    assert_int_equal(mt_cfg_cache_decode_one(buf.p, buf.len, &fixed_key, 0, "staging",
+                                             "payments", &one, &err), -1);
+    /* corrupt the payments record (not its checksum): a miss for it, orders still a hit, and
+     * the full decode rejects the file */
+    for (p = NULL, i = 0; i + 16 <= buf.len && !p; i++)
+        if (memcmp(buf.p + i, "payments.cluster", 16) == 0)
+            p = buf.p + i;
+    assert_non_null(p);
+    p[0] = 'P';
+    fix_sum(&buf);
+    assert_int_equal(mt_cfg_cache_decode_one(buf.p, buf.len, &fixed_key, 0, "production",
+                                             "payments", &one, &err), -1);
+    assert_int_equal(mt_cfg_cache_decode_one(buf.p, buf.len, &fixed_key, 0, "prod", "orders",
+                                             &one, &err), 0);
+    mt_config_release(&one);
+    assert_int_equal(mt_cfg_cache_decode(buf.p, buf.len, &fixed_key, 0, &full, &err), -1);
+    p[0] = 'p';
+    fix_sum(&buf);
+    /* a lying index: every slot points at the first record; nothing but that env is found */
+    {
+        size_t slots_at = HDR + rd32(buf.p + 12) + rd32(buf.p + 16) + rd32(buf.p + 20);
+        const char *head = buf.p + HDR + rd32(buf.p + 12) + rd32(buf.p + 16);
+        size_t body_len = rd32(head + 8), es = rd32(head + 12), ds = rd32(head + 16);
+        slots_at += body_len;
+        for (i = 0; i < es + ds; i++)
+            wr32(buf.p + slots_at + 8 * i + 4, 1);
+        fix_sum(&buf);
+        assert_int_equal(mt_cfg_cache_decode_one(buf.p, buf.len, &fixed_key, 0, "staging",
+                                                 a.envs[1].dbs[0].name, &one, &err), -1);
+        assert_null(one.path);
+        /* and every truncation of the file is rejected */
+        for (i = 0; i < buf.len; i += 7) {
+            assert_int_equal(mt_cfg_cache_decode_one(buf.p, i, &fixed_key, 0, "prod", "orders",
+                                                     &one, &err), -1);
+            assert_null(one.path);
+        }
+    }
+    mt_config_release(&a);
+    mt_buf_release(&buf);
 }
 
 static void test_cache_name(void **state)
@@ -871,6 +1083,7 @@ int main(void)
         cmocka_unit_test(test_cache_stamp),
         cmocka_unit_test(test_cache_truncation_and_bitflips),
         cmocka_unit_test(test_cache_hostile_payloads),
+        cmocka_unit_test(test_cache_decode_one),
         cmocka_unit_test(test_cache_name),
         cmocka_unit_test(test_cache_racy_rule),
         cmocka_unit_test(test_cache_sum),
