@@ -32,25 +32,15 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import awsfix  # noqa: E402
 import mtlib  # noqa: E402
+import test_doctor  # noqa: E402
+from test_doctor import checks_of  # noqa: E402
 
 WAIT = 60
 CACHE_NAME = "master.sessions.abc123.use1.cache.amazonaws.com"
 DB_NAME = "mydb.abc123xyz.us-east-1.rds.amazonaws.com"
 
-_held = []
-
-
-def closed_port():
-    """A loopback port bound for the whole run but never listening: connections are refused."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    _held.append(s)
-    return s.getsockname()[1]
-
-
 def offline_env():
-    return {"AWS_ACCESS_KEY_ID": mtlib.AKID, "AWS_SECRET_ACCESS_KEY": mtlib.SECRET,
-            "AWS_ENDPOINT_URL": "http://127.0.0.1:%d" % closed_port(), "AWS_REGION": "us-east-1"}
+    return test_doctor.offline_env()
 
 
 def make_ca(d, name, server_name):
@@ -75,17 +65,7 @@ def make_ca(d, name, server_name):
 
 
 def doctor(home, args, env=None):
-    r = mtlib.run(["db", "doctor"] + list(args), home.env(**(env or offline_env())), timeout=90)
-    assert "Sanitizer" not in r.stderr and "runtime error" not in r.stderr, r.stderr
-    return r
-
-
-def checks_of(r):
-    try:
-        doc = json.loads(r.stdout)
-    except ValueError:
-        raise AssertionError("not JSON: %r / %r" % (r.stdout, r.stderr))
-    return doc, {c["name"]: c for c in doc["checks"]}
+    return test_doctor.doctor(home, args, env_extra=env or offline_env())
 
 
 def yaml_db(home, host, port, engine, user, ca, extra=""):
@@ -188,23 +168,6 @@ class RedisTls(unittest.TestCase):
 # check 7 with --login: real PostgreSQL and MariaDB
 # ------------------------------------------------------------------------------------------------
 
-def system_user(*names):
-    import pwd
-    for n in names:
-        try:
-            return pwd.getpwnam(n)
-        except KeyError:
-            pass
-    raise AssertionError("none of %s exists" % (names,))
-
-
-def chown_tree(path, user):
-    for root, dirs, files in os.walk(path):
-        for n in dirs + files:
-            os.lchown(os.path.join(root, n), user.pw_uid, user.pw_gid)
-    os.chown(path, user.pw_uid, user.pw_gid)
-
-
 class Postgres(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -212,14 +175,14 @@ class Postgres(unittest.TestCase):
         if not bins:
             raise AssertionError("PostgreSQL initdb not found (package postgresql)")
         cls.pg_ctl = os.path.join(os.path.dirname(bins[-1]), "pg_ctl")
-        cls.user = system_user("postgres", "nobody")
+        cls.user = mtlib.system_user("postgres", "nobody")
         cls.dir = tempfile.mkdtemp(prefix="mt-doc2-pg-")
         cls.addClassCleanup(shutil.rmtree, cls.dir, True)
         cls.pki = os.path.join(cls.dir, "pki")
         os.mkdir(cls.pki)
         cls.ca, crt, key = make_ca(cls.pki, "pg", DB_NAME)
         os.chmod(key, 0o600)
-        chown_tree(cls.dir, cls.user)
+        mtlib.chown_tree(cls.dir, cls.user)
         cls.data = os.path.join(cls.dir, "data")
         cls.port = awsfix.free_port()
         cls.as_pg([bins[-1], "-D", cls.data, "-U", "postgres", "--auth-local=trust",
@@ -290,7 +253,7 @@ class Mariadb(unittest.TestCase):
         cls.client = shutil.which("mariadb")
         if not (cls.mariadbd and cls.install_db and cls.client):
             raise AssertionError("mariadb-server / mariadb-client not installed")
-        cls.user = system_user("mysql", "nobody")
+        cls.user = mtlib.system_user("mysql", "nobody")
         cls.dir = tempfile.mkdtemp(prefix="mt-doc2-maria-")
         cls.addClassCleanup(shutil.rmtree, cls.dir, True)
         cls.pki = os.path.join(cls.dir, "pki")
@@ -298,47 +261,21 @@ class Mariadb(unittest.TestCase):
         cls.ca, crt, key = make_ca(cls.pki, "maria", DB_NAME)
         cls.data = os.path.join(cls.dir, "data")
         os.mkdir(cls.data)
-        chown_tree(cls.dir, cls.user)
+        mtlib.chown_tree(cls.dir, cls.user)
         cls.sock = os.path.join(cls.dir, "sock")
         cls.port = awsfix.free_port()
-        r = subprocess.run([cls.install_db, "--no-defaults", f"--user={cls.user.pw_name}",
-                            f"--datadir={cls.data}", "--auth-root-authentication-method=normal",
-                            "--skip-test-db"], capture_output=True, timeout=WAIT * 2)
+        mtlib.start_mariadb(cls, extra=(f"--ssl-cert={crt}", f"--ssl-key={key}",
+                                        f"--ssl-ca={cls.ca}"), wait=WAIT)
+        r = subprocess.run([cls.client, "--no-defaults", f"--socket={cls.sock}", "-uroot",
+                            "-e", "CREATE USER IF NOT EXISTS 'iam_user'@'%' IDENTIFIED BY "
+                            "'not-the-token-1'"], capture_output=True, timeout=WAIT)
         if r.returncode != 0:
-            raise AssertionError("mariadb-install-db failed: " + r.stderr.decode())
-        cls.log = open(os.path.join(cls.dir, "server.log"), "wb")
-        cls.addClassCleanup(cls.log.close)
-        cls.proc = subprocess.Popen(
-            [cls.mariadbd, "--no-defaults", f"--user={cls.user.pw_name}", f"--datadir={cls.data}",
-             f"--socket={cls.sock}", f"--port={cls.port}", "--bind-address=127.0.0.1",
-             "--skip-networking=0", "--skip-name-resolve", "--skip-log-bin",
-             f"--pid-file={os.path.join(cls.dir, 'pid')}", "--innodb-buffer-pool-size=16M",
-             f"--ssl-cert={crt}", f"--ssl-key={key}", f"--ssl-ca={cls.ca}"],
-            stdout=cls.log, stderr=subprocess.STDOUT)
-        cls.addClassCleanup(cls.stop)
+            raise AssertionError("cannot create the test user: " + r.stderr.decode())
         deadline = time.monotonic() + WAIT
-        while True:
-            if cls.proc.poll() is not None:
-                raise AssertionError("mariadbd exited: " +
-                                     open(os.path.join(cls.dir, "server.log")).read())
-            r = subprocess.run([cls.client, "--no-defaults", f"--socket={cls.sock}", "-uroot",
-                                "-e", "CREATE USER IF NOT EXISTS 'iam_user'@'%' IDENTIFIED BY "
-                                "'not-the-token-1'"], capture_output=True, timeout=WAIT)
-            if r.returncode == 0 and awsfix.pid_listens_on(cls.proc.pid, cls.port):
-                break
+        while not awsfix.pid_listens_on(cls.proc.pid, cls.port):  # TCP as well as the socket
             if time.monotonic() > deadline:
-                raise AssertionError("mariadbd did not come up: " + r.stderr.decode())
-            time.sleep(0.2)
-
-    @classmethod
-    def stop(cls):
-        if cls.proc.poll() is None:
-            cls.proc.send_signal(signal.SIGTERM)
-            try:
-                cls.proc.wait(WAIT)
-            except subprocess.TimeoutExpired:
-                cls.proc.kill()
-                cls.proc.wait(10)
+                raise AssertionError("mariadbd does not listen on port %d" % cls.port)
+            time.sleep(0.05)
 
     def setUp(self):
         self.home = mtlib.Home()
