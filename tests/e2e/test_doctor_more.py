@@ -15,10 +15,8 @@ Every connection is to 127.0.0.1 (connect_host); AWS endpoints refuse (a port bo
 listening): the checks that need AWS skip or warn, which these tests do not look at.
 """
 import glob
-import json
 import os
 import shutil
-import signal
 import socket
 import ssl
 import struct
