@@ -4,6 +4,8 @@
  * Authorization from AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (re-read on every fetch; wins) or
  * AWS_CONTAINER_AUTHORIZATION_TOKEN, sent verbatim. 2 s timeout, 3 attempts (botocore). Also the
  * credential JSON shared with imds.c. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,11 +87,22 @@ static int url_host(const char *url, char *out, size_t n)
     return https;
 }
 
+/* As botocore decides it: a literal loopback address (127.0.0.0/8, ::1), localhost, or one of the
+ * container metadata addresses. A name is never resolved, so "127.evil.example" is not loopback. */
 static int allowed_http_host(const char *h)
 {
-    return !strncmp(h, "127.", 4) || !strcmp(h, "::1") || !strcasecmp(h, "localhost") ||
-           !strcmp(h, "169.254.170.2") || !strcmp(h, "169.254.170.23") ||
-           !strcasecmp(h, "fd00:ec2::23");
+    struct in_addr a4;
+    struct in6_addr a6;
+
+    if (inet_pton(AF_INET, h, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127 || !strcmp(h, "169.254.170.2") ||
+               !strcmp(h, "169.254.170.23");
+    if (inet_pton(AF_INET6, h, &a6) == 1) {
+        struct in6_addr eks;
+        return IN6_IS_ADDR_LOOPBACK(&a6) ||
+               (inet_pton(AF_INET6, "fd00:ec2::23", &eks) == 1 && !memcmp(&a6, &eks, sizeof(eks)));
+    }
+    return !strcasecmp(h, "localhost");
 }
 
 int mt_container_creds(const struct mt_chain *ch, struct mt_creds *out, int *found,

@@ -626,6 +626,9 @@ class Imds(unittest.TestCase):
     def test_absent_fails_fast(self):
         self.check("test_absent_fails_fast")
 
+    def test_container_lookalike_loopback_name_refused(self):
+        self.check("test_container_lookalike_loopback_name_refused")
+
 
 @unittest.skipUnless(os.environ.get("MT_IN_NETNS"), "runs inside unshare -n (see Imds)")
 class ImdsInner(unittest.TestCase):
@@ -637,6 +640,19 @@ class ImdsInner(unittest.TestCase):
 
     def tearDown(self):
         self.home.cleanup()
+
+    def test_container_lookalike_loopback_name_refused(self):
+        # a host name that starts like 127.x is a name, not a loopback address: the SDKs never
+        # resolve it for an http:// FULL_URI, so neither the request nor the authorization token
+        # may go there (in this namespace nothing could answer anyway)
+        for url in ("http://127.0.0.1.example.invalid/creds", "http://127.evil.invalid:80/creds",
+                    "http://localhost.example.invalid/creds"):
+            r = run(token_args(), dict(self.base_env, AWS_EC2_METADATA_DISABLED="true",
+                                       AWS_CONTAINER_CREDENTIALS_FULL_URI=url,
+                                       AWS_CONTAINER_AUTHORIZATION_TOKEN="pod-token"))
+            self.assertEqual(r.returncode, 3, url + ": " + r.stderr)
+            self.assertIn("must name a loopback or container metadata address", r.stderr)
+            self.assertNotIn("pod-token", r.stderr)
 
     def test_imdsv2_token_then_credentials(self):
         exp = (datetime.datetime.utcnow().replace(microsecond=0) + datetime.timedelta(hours=6))
