@@ -256,7 +256,7 @@ static int parse_url(const char *url, struct url_parts *u)
     return 0;
 }
 
-static int host_is_loopback(const char *host)
+int mt_http_host_is_loopback(const char *host)
 {
     struct in_addr a4;
     struct in6_addr a6;
@@ -558,7 +558,7 @@ int mt_http_do(struct mt_http *h, const struct mt_http_req *req, struct mt_http_
                           req->url);
     }
     plain = !u.https;
-    local = host_is_loopback(u.host) ||
+    local = mt_http_host_is_loopback(u.host) ||
             ((req->flags & MT_HTTP_ALLOW_METADATA) && host_is_metadata(u.host));
     if (plain && !local) {
         mt_err_set(err, MT_E_HTTP, "refusing plain http:// to '%s': only loopback addresses may "

@@ -107,6 +107,9 @@ void mt_http_resp_release(struct mt_http_resp *r);
 void mt_http_set_debug(struct mt_http *h, void (*fn)(void *ud, const char *line), void *ud);
 /* Emits one debug line through the callback, if any (for callers' own -v lines). */
 void mt_http_debugf(struct mt_http *h, const char *fmt, ...) MT_PRINTF(2, 3);
+/* The plain-http rule above, for callers that check a URL before any request: 1 when host (a URL's
+ * host, brackets removed) is a literal loopback address or localhost. Names are never resolved. */
+int mt_http_host_is_loopback(const char *host);
 
 /* Loads libcurl now (normally done by the first request). Returns 0, or -1 with MT_E_HTTP
  * "cannot load libcurl.so.4: ...". */

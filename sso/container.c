@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/file.h"
+#include "common/http.h"
 #include "common/mem.h"
 #include "common/timeutil.h"
 #include "sso/sso_int.h"
@@ -87,22 +88,25 @@ static int url_host(const char *url, char *out, size_t n)
     return https;
 }
 
-/* As botocore decides it: a literal loopback address (127.0.0.0/8, ::1), localhost, or one of the
- * container metadata addresses. A name is never resolved, so "127.evil.example" is not loopback. */
+/* As botocore decides it: a literal loopback address or localhost (common/http.c's rule), or one
+ * of the ECS / EKS Pod Identity addresses. A name is never resolved, so "127.evil.example" is not
+ * loopback. */
 static int allowed_http_host(const char *h)
 {
-    struct in_addr a4;
-    struct in6_addr a6;
+    static const char *const container[] = {"169.254.170.2", "169.254.170.23", "fd00:ec2::23"};
+    unsigned char a[sizeof(struct in6_addr)], b[sizeof(struct in6_addr)];
+    size_t i;
+    int af = strchr(h, ':') ? AF_INET6 : AF_INET;
 
-    if (inet_pton(AF_INET, h, &a4) == 1)
-        return (ntohl(a4.s_addr) >> 24) == 127 || !strcmp(h, "169.254.170.2") ||
-               !strcmp(h, "169.254.170.23");
-    if (inet_pton(AF_INET6, h, &a6) == 1) {
-        struct in6_addr eks;
-        return IN6_IS_ADDR_LOOPBACK(&a6) ||
-               (inet_pton(AF_INET6, "fd00:ec2::23", &eks) == 1 && !memcmp(&a6, &eks, sizeof(eks)));
-    }
-    return !strcasecmp(h, "localhost");
+    if (mt_http_host_is_loopback(h))
+        return 1;
+    if (inet_pton(af, h, a) != 1)
+        return 0;
+    for (i = 0; i < sizeof(container) / sizeof(container[0]); i++)
+        if (inet_pton(af, container[i], b) == 1 &&
+            !memcmp(a, b, af == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr)))
+            return 1;
+    return 0;
 }
 
 int mt_container_creds(const struct mt_chain *ch, struct mt_creds *out, int *found,
