@@ -627,6 +627,8 @@ int mt_probe_cname_chain(const char *host, char out[][256], size_t *n, struct mt
      * addresses (a CNAME-type query is refused by some local resolvers) */
     for (t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
         len = res_query(name, ns_c_in, types[t], msg, sizeof(msg));
+        if (len > (int)sizeof(msg)) /* a truncated answer reports its full length */
+            len = (int)sizeof(msg);
         if (len >= 0 || (h_errno != NO_DATA && h_errno != NO_ADDRESS))
             break;
     }
