@@ -187,7 +187,8 @@ int mt_chain_profile(struct mt_chain *ch, const char *profile, int as_source, st
     }
     if ((rc = mt_static_creds(ch, profile, 1, out, &found, err)) < 0 || found)
         goto done;
-    if ((proc = prof ? blank_is_null(mt_ini_get(prof, "credential_process")) : NULL)) {
+    /* as botocore's merged profile: the credentials file's value, else the config's */
+    if ((proc = mt_chain_get(ch, profile, "credential_process", NULL, NULL))) {
         rc = mt_process_creds(ch, profile, proc, out, err);
         goto done;
     }

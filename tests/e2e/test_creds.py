@@ -487,6 +487,22 @@ class Local(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(token_akid(r.stdout.strip()), self.AKID)
 
+    def test_credential_process_in_the_credentials_file(self):
+        # botocore merges ~/.aws/credentials into the profile: a credential_process there runs
+        p = self.proc_script("bin/creds2", "print(json.dumps({'Version': 1, 'AccessKeyId': %r, "
+                             "'SecretAccessKey': %r}))" % (self.AKID, self.SECRET))
+        self.home.write_config({"profile p": {"region": REGION}})
+        self.home.write_credentials({"p": {"credential_process": p}})
+        r = run(token_args("token") + ["--profile", "p", "-v"], self.env())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(token_akid(r.stdout.strip()), self.AKID)
+        self.assertIn("credentials: credential_process of profile p", r.stderr)
+        # and botocore picks the same identity from the same files
+        cmd = [sys.executable, "-c", "import botocore.session as s; "
+               "print(s.Session(profile='p').get_credentials().access_key)"]
+        b = subprocess.run(cmd, env=self.env(), capture_output=True, text=True, timeout=60)
+        self.assertEqual(b.stdout.strip(), self.AKID, b.stderr)
+
     def test_credential_process_failing_passes_stderr_and_names_the_profile(self):
         p = self.proc_script("bin/fail", "sys.stdout.write(json.dumps({'SecretAccessKey': %r}))\n"
                              "sys.stderr.write('vault: permission denied\\n'); sys.exit(3)" % self.SECRET)
