@@ -189,6 +189,11 @@ int mt_client_build(const struct mt_engine *e, const struct mt_target *t, const 
              (!t->ca_bundle || (!add(c, "", "--cacert") && !add(c, "", t->ca_bundle))) &&
              (!tunnelled(t) || (!add(c, "", "--sni") && !add(c, "", t->host))) &&
              !add(c, "", "--tls");
+        /* hiredis (and so redis-cli and valkey-cli) verifies the chain, never the name */
+        snprintf(c->note, sizeof(c->note),
+                 "%s verifies the server certificate's CA but not its host name (a client "
+                 "limit): connect only over a network path you trust",
+                 c->kind == MT_CL_VALKEY ? "valkey-cli" : "redis-cli");
         break;
     }
     if (!ok) {

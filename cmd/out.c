@@ -29,7 +29,9 @@ static int shq(struct mt_buf *out, const char *s, int bare_ok)
 
     if (!n)
         return mt_buf_adds(out, "''");
-    if (bare_ok && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@%+=:,./_-") == n)
+    /* a leading '=' is zsh's command-path expansion (=cmd): quoted like any other shell meaning */
+    if (bare_ok && s[0] != '=' &&
+        strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@%+=:,./_-") == n)
         return mt_buf_add(out, s, n); /* nothing the shell would read differently */
     while (i < n) {
         len = mt_term_unit(s + i, n - i, &bad);

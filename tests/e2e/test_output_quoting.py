@@ -223,6 +223,29 @@ class PrintedCommandsRunAsPrinted(Base):
                           "--admin", "--expires-in", "60"])
 
 
+    def test_cache_clients_say_they_do_not_check_the_host_name(self):
+        # hiredis (redis-cli, valkey-cli) verifies the chain only: the printed command says so
+        r = run(["db", "token", "--format", "text", "--no-clipboard", "--engine", "elasticache",
+                 "--host", "master.sess.abc.euw1.cache.amazonaws.com", "--cache-name", "sess",
+                 "--user", "app", "--region", "eu-west-1"], self.env())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"note: (redis|valkey)-cli verifies the server certificate's "
+                                   r"CA but not its host name")
+
+    def test_leading_equals_survives_zsh(self):
+        # zsh expands a word starting with '=' to a command's path (=echo -> /usr/bin/echo)
+        r = run(["db", "token", "--format", "text", "--no-clipboard", "-e", "prod", "-d",
+                 "orders", "--user", "=echo"], self.env())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        again = [line.strip() for line in r.stdout.splitlines()
+                 if line.strip().startswith("mytools ")]
+        self.assertEqual(len(again), 1, r.stdout)
+        z = subprocess.run(["zsh", "-f", "-c", again[0]], capture_output=True, text=True,
+                           env=self.env(), timeout=30)
+        self.assertEqual(z.returncode, 0, z.stderr)
+        self.assertEqual(self.calls()[0]["args"][-2:], ["--user", "=echo"])
+
+
 class Urls(Base):
     """--format url: every part percent-encoded; Python's urllib gives back user and token."""
 
