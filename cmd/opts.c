@@ -305,7 +305,16 @@ static void vmsg(const struct mt_ctx *ctx, enum mt_color c, const char *kind, co
     fprintf(stderr, "mytools%s%s: %s%s%s", ctx && ctx->cmd ? " " : "",
             ctx && ctx->cmd ? ctx->cmd->path : "", *kind ? mt_sgr(ctx, stderr, c) : "", kind,
             *kind ? mt_sgr(ctx, stderr, MT_C_RESET) : "");
-    vfprintf(stderr, fmt, ap);
+    {
+        /* the same rule as error lines: outside text (names, regions from a config) may hold
+         * escape sequences; each unsafe unit becomes '?' */
+        char raw[2048], safe[2048];
+        int k = vsnprintf(raw, sizeof(raw), fmt, ap);
+        if (k < 0)
+            raw[0] = '\0';
+        mt_err_sanitize(safe, sizeof(safe), raw, strlen(raw));
+        fputs(safe, stderr);
+    }
     fputc('\n', stderr);
 }
 

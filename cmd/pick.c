@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/out.h"
 #include "cmd/prompt.h"
 
 /* A typed database name the config does not know: kept until exit so the resolver can report
@@ -75,7 +76,7 @@ int mt_pick_target(struct mt_ctx *ctx, const struct mt_config *cfg, const char *
             return mt_err_set(&ctx->err, MT_E_NOMEM, "out of memory");
         for (i = 0; i < e->ndbs; i++)
             cands[i] = e->dbs[i].name;
-        snprintf(prompt, sizeof(prompt), "database in %.100s (Tab completes): ", e->name);
+        snprintf(prompt, sizeof(prompt), "database in %.100s (Tab completes): ", mt_tx(e->name));
         if (ask(ctx, prompt, cands, &line) < 0)
             goto out;
         if (mt_config_find_db(e, line)) {

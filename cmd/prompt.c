@@ -11,6 +11,7 @@
 
 #include <readline/readline.h>
 
+#include "cmd/out.h"
 #include "common/mem.h"
 
 /* ---- the dynamically loaded readline ----------------------------------------------------------- */
@@ -116,7 +117,7 @@ static void display_matches(char **matches, int n, int max_length)
     (void)max_length;
     fputc('\n', f);
     for (i = 1; i <= n; i++)
-        fprintf(f, "%s%s", i > 1 ? "  " : "", matches[i]);
+        fprintf(f, "%s%s", i > 1 ? "  " : "", mt_tx(matches[i])); /* names from a config */
     fputc('\n', f);
     fflush(f);
     rl.forced_update_display();

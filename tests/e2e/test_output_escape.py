@@ -52,6 +52,16 @@ class Escaping(unittest.TestCase):
             self.assertNotIn(c, out, "raw %r reached stdout: %r" % (c, out))
         self.assertEqual(len(out.splitlines()), lines, out)
 
+    def test_verbose_lines_escape_config_values(self):
+        # -v names the target's profile and region: config text, never raw on the terminal
+        self.home.yaml(CONFIG.replace("profile: engineer", 'profile: "eng\\e]0;x\\aineer"'))
+        r = run(["-v", "db", "token", "-e", ENV_NAME, "-d", DB_NAME, "--format", "token"],
+                self.home.env())
+        self.assertIn("debug: target", r.stderr)
+        self.assertIn("profile eng?]0;x?ineer", r.stderr)
+        for c in RAW:
+            self.assertNotIn(c, r.stderr, "raw %r reached stderr: %r" % (c, r.stderr))
+
     def test_db_list_text_escapes(self):
         out = self.run_ok(["db", "list"])
         self.assert_clean(out, 2)

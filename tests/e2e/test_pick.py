@@ -61,6 +61,21 @@ class PickTest(unittest.TestCase):
         with open(self.out) as f:
             return f.read()
 
+    def test_names_are_escaped_in_the_prompt_and_the_list(self):
+        # an environment and a database name holding a terminal title sequence (YAML escapes)
+        self.home.yaml('defaults:\n  region: eu-west-1\n  user: app\nenvironments:\n'
+                       '  "x\\e]0;PWNED\\a":\n    aliases: [p]\n    databases:\n'
+                       '      "d1\\e]0;PWNED\\a":\n        host: a.abc.eu-west-1.rds.amazonaws.com\n'
+                       '      "d2\\e]0;PWNED\\a":\n        host: b.abc.eu-west-1.rds.amazonaws.com\n')
+        self.start(["db", "token", "-e", "p", "--format", "token"])
+        self.t.wait_for("database in x\\e]0;PWNED\\x07 (Tab completes): ")
+        self.t.literal("d")
+        self.t.keys("Tab", "Tab")  # the one-line list of both names
+        self.t.wait_for("d1\\e]0;PWNED\\x07  d2\\e]0;PWNED\\x07")
+        title = self.t.tmux("display-message", "-p", "-t", "t", "#{pane_title}").stdout
+        self.assertNotIn("PWNED", title)
+        self.t.keys("C-c")
+
     def test_tab_completes_and_enter_gives_the_token(self):
         self.start(["db", "token", "--format", "token"])
         self.t.wait_for("environment (Tab completes): ")
