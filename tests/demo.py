@@ -7,6 +7,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "e2e"))
 import awsfix  # noqa: E402
+import mtlib  # noqa: E402
 
 MYTOOLS = os.path.abspath(sys.argv[1])
 CONFIG = """\
@@ -58,13 +59,14 @@ with awsfix.Moto() as moto, awsfix.TempHome() as home:
                                                                     tok["expires_at"]))
     # the same token from the AWS CLI for the same credentials and a pinned clock
     pinned = "2026-01-02 03:04:05"
-    ours = subprocess.run(["faketime", "-f", pinned, MYTOOLS, "db", "token", "-e", "prod", "-d",
-                           "orders"], env=dict(env, TZ="UTC"), stdout=subprocess.PIPE,
+    pinned_env = dict(env, TZ="UTC", **mtlib.faketime_vars(pinned, env))
+    ours = subprocess.run([MYTOOLS, "db", "token", "-e", "prod", "-d",
+                           "orders"], env=pinned_env, stdout=subprocess.PIPE,
                           text=True, check=True).stdout.strip()
-    theirs = subprocess.run(["faketime", "-f", pinned, "aws", "rds", "generate-db-auth-token",
+    theirs = subprocess.run(["aws", "rds", "generate-db-auth-token",
                              "--profile", "demo", "--hostname", tok["host"], "--port", "3306",
                              "--username", tok["user"], "--region", tok["region"]],
-                            env=dict(env, TZ="UTC"), stdout=subprocess.PIPE, text=True,
+                            env=pinned_env, stdout=subprocess.PIPE, text=True,
                             check=True).stdout.strip()
     if ours != theirs:
         sys.exit("demo: token differs from aws rds generate-db-auth-token")

@@ -152,7 +152,7 @@ def _rand(n=32):
 def make_tls_material(directory):
     """Throwaway CA + server cert (SAN IP:127.0.0.1, DNS:localhost) made with the openssl command.
 
-    Returns (ca_pem, server_pem, server_key). Validity 2000-01-01 .. ~2100 when faketime exists
+    Returns (ca_pem, server_pem, server_key). Validity 2000-01-01 .. ~2100 when libfaketime exists
     (so binaries run under faketime still verify the chain), else now .. +100 years."""
     os.makedirs(directory, exist_ok=True)
     p = lambda n: os.path.join(directory, n)
@@ -163,9 +163,10 @@ def make_tls_material(directory):
                 "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
                 "subjectKeyIdentifier=hash\n"
                 "authorityKeyIdentifier=keyid,issuer\n")
-    pre = []
-    if shutil.which("faketime"):
-        pre = ["faketime", "2000-01-01 00:00:00"]
+    import mtlib  # this directory: the one way to pin a clock (libfaketime, no wrapper)
+    pre_env = None
+    if os.path.exists(mtlib.LIBFAKETIME):
+        pre_env = dict(os.environ, **mtlib.faketime_vars("2000-01-01 00:00:00"))
     days = "36500"
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
     cmds = [
@@ -183,9 +184,9 @@ def make_tls_material(directory):
     old = os.umask(0o077)
     try:
         for c in cmds:
-            r = subprocess.run(pre + c, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL, timeout=60)
-            if r.returncode != 0 and pre:   # faketime unusable: plain clock
+            r = subprocess.run(c, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL, timeout=60, env=pre_env)
+            if r.returncode != 0 and pre_env:   # libfaketime unusable: plain clock
                 r = subprocess.run(c, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, timeout=60)
             if r.returncode != 0:

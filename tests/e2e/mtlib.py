@@ -24,13 +24,33 @@ def clean_env(home, **extra):
     return env
 
 
+LIBFAKETIME = next((p for p in ("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+                                "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
+                                "/usr/lib/faketime/libfaketime.so.1") if os.path.exists(p)),
+                   "libfaketime.so.1")
+
+
+def faketime_vars(stamp, env=None):
+    """The variables that freeze a process's wall clock at stamp ("YYYY-MM-DD HH:MM:SS").
+    libfaketime is preloaded directly, never through the faketime wrapper: the wrapper's sem_open
+    fails ("File exists") when a killed run left its /dev/shm file behind for a pid that is
+    reused (testing-notes.md). The monotonic clock stays real, so timeouts still fire; in
+    sanitizer builds libfaketime comes ahead of the ASan runtime."""
+    asan = ((env if env is not None else os.environ).get("ASAN_OPTIONS", "") +
+            ":verify_asan_link_order=0").lstrip(":")
+    return {"LD_PRELOAD": LIBFAKETIME, "FAKETIME": stamp, "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+            "ASAN_OPTIONS": asan}
+
+
+def faketime_argv(stamp):
+    """A command prefix for shell lines (tmux): env VAR=... with faketime_vars(stamp)."""
+    return ["env"] + ["%s=%s" % kv for kv in faketime_vars(stamp).items()]
+
+
 def run(args, env, input=None, timeout=30, faketime=None, stdout=subprocess.PIPE):
     cmd = [MYTOOLS] + list(args)
     if faketime:
-        cmd = ["faketime", "-f", faketime] + cmd
-        # libfaketime is preloaded ahead of the ASan runtime in sanitizer builds
-        env = dict(env, ASAN_OPTIONS=(env.get("ASAN_OPTIONS", "") +
-                                      ":verify_asan_link_order=0").lstrip(":"))
+        env = dict(env, **faketime_vars(faketime, env))
     return subprocess.run(cmd, env=env, input=input, stdout=stdout, stderr=subprocess.PIPE,
                           timeout=timeout, text=True)
 

@@ -44,8 +44,8 @@ class OscTmuxTest(unittest.TestCase):
         self.home.yaml(config(clear))
         self.t = Tmux(self.env, conf=tmux_conf)
         self.t.start(" ".join(shlex.quote(a) for a in
-                              ["faketime", "-f", CLOCK, mtlib.MYTOOLS, "db", "token", "-e",
-                               "prod", "-d", "orders"]))
+                              mtlib.faketime_argv(CLOCK) + [mtlib.MYTOOLS, "db", "token",
+                                                            "-e", "prod", "-d", "orders"]))
         self.assertEqual(self.t.wait_exit(), 0, self.t.screen())
         return self.t.screen()
 

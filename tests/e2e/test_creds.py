@@ -24,14 +24,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import awsfix  # noqa: E402
 import credfix  # noqa: E402
+import mtlib  # noqa: E402
 
 import botocore.auth  # noqa: E402
 
 MYTOOLS = awsfix.mytools_path()
-LIBFAKETIME = next((p for p in ("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
-                                "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
-                                "/usr/lib/faketime/libfaketime.so.1") if os.path.exists(p)),
-                   "libfaketime.so.1")
 HOST, PORT, USER, REGION = "db1.abc123.us-east-1.rds.amazonaws.com", 3306, "app_user", "us-east-1"
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]})
@@ -57,10 +54,7 @@ def token_akid(tok):
 def run(args, env, faketime=None, timeout=60, input=None):
     cmd = [MYTOOLS] + list(args)
     if faketime:
-        # libfaketime preloaded directly: the faketime wrapper's sem_open collides on reused pids
-        # (testing-notes.md); the monotonic clock stays real so timeouts still fire
-        env = dict(env, LD_PRELOAD=LIBFAKETIME, FAKETIME=faketime, FAKETIME_DONT_FAKE_MONOTONIC="1",
-                   ASAN_OPTIONS=(env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0").lstrip(":"))
+        env = dict(env, **mtlib.faketime_vars(faketime, env))
     return subprocess.run(cmd, env=env, input=input, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True, timeout=timeout,
                           stdin=None if input is not None else subprocess.DEVNULL)

@@ -47,7 +47,7 @@ class PickTest(unittest.TestCase):
         self.home.cleanup()
 
     def start(self, args):
-        cmd = ["faketime", "-f", CLOCK, mtlib.MYTOOLS] + args
+        cmd = mtlib.faketime_argv(CLOCK) + [mtlib.MYTOOLS] + args
         # stdout to a file, stdin and stderr on the terminal: the prompt shows, the token is captured
         self.t.start(" ".join(shlex.quote(a) for a in cmd) + " > " + shlex.quote(self.out))
 

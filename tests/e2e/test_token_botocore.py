@@ -146,7 +146,8 @@ class TokenVsBotocore(unittest.TestCase):
             stamp = case["when"].strftime("%Y-%m-%d %H:%M:%S")
             env = env_for(case, self.home.path)
             env["AWS_CONFIG_FILE"] = os.devnull
-            r = subprocess.run(["faketime", "-f", stamp, "aws", "rds", "generate-db-auth-token",
+            env.update(mtlib.faketime_vars(stamp, env))
+            r = subprocess.run(["aws", "rds", "generate-db-auth-token",
                                 "--hostname", case["host"], "--port", str(case["port"]),
                                 "--username", case["user"], "--region", case["region"]],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
