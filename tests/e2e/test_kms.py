@@ -182,7 +182,8 @@ class KmsCommands(MotoCase):
 
     def test_wrong_secret_key_is_signature_does_not_match_exit_4(self):
         with awsfix.TempHome() as h:
-            wrong = "X" + self.moto.secret_access_key[1:]
+            right = self.moto.secret_access_key
+            wrong = ("X" if right[0] != "X" else "Y") + right[1:]  # moto's key may start with X
             h.write_credentials("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
                                 % (self.moto.access_key_id, wrong))
             h.write_config({"default": {"region": self.moto.region}})
@@ -456,8 +457,10 @@ class SecretsManager(MotoCase):
 
     def test_wrong_credentials_store_nothing(self):
         with awsfix.TempHome() as h:
-            h.write_credentials("[default]\naws_access_key_id = %s\naws_secret_access_key = x%s\n"
-                                % (self.moto.access_key_id, self.moto.secret_access_key[1:]))
+            right = self.moto.secret_access_key
+            h.write_credentials("[default]\naws_access_key_id = %s\naws_secret_access_key = %s%s\n"
+                                % (self.moto.access_key_id, "x" if right[0] != "x" else "y",
+                                   right[1:]))
             h.write_config({"default": {"region": self.moto.region}})
             r = mytools(["mkpassword", "--secret", "never", "--username", "u"], h.env(moto=self.moto))
             self.assertEqual(r.returncode, 4, r.stderr)
