@@ -31,7 +31,7 @@ def hf(argv, env, n):
 try:
     os.makedirs(os.path.join(home, ".aws/cli/cache"), mode=0o700)
     with open(os.path.join(home, ".aws/credentials"), "w") as f:
-        f.write("[base]\naws_access_key_id = AKIABENCHEXAMPLE0001\n"
+        f.write("[base]\naws_access_key_id = FAKEBENCHSTATICKEY01\n"
                 "aws_secret_access_key = %s\n" % ("b" * 40))
     with open(os.path.join(home, ".aws/config"), "w") as f:
         f.write("[profile r1]\nrole_arn = arn:aws:iam::123456789012:role/Hop\nsource_profile = base\n"
@@ -41,7 +41,7 @@ try:
     # the AWS CLI's name: sha1 of json.dumps(args, sort_keys=True) (aws-wire.md 10.1)
     name = hashlib.sha1(json.dumps({"RoleArn": arn}, sort_keys=True).encode()).hexdigest()
     with open(os.path.join(home, ".aws/cli/cache", name + ".json"), "w") as f:
-        json.dump({"Credentials": {"AccessKeyId": "ASIABENCHEXAMPLE0002", "SecretAccessKey": "s" * 40,
+        json.dump({"Credentials": {"AccessKeyId": "FAKEBENCHTEMPKEY0002", "SecretAccessKey": "s" * 40,
                                    "SessionToken": "IQoJb3JpZ2luX2Vj" + "x" * 700,
                                    "Expiration": exp.strftime("%Y-%m-%dT%H:%M:%SZ")},
                    "AssumedRoleUser": {"AssumedRoleId": "AROA:s", "Arn": arn + "/s"},
@@ -54,7 +54,7 @@ try:
            "3306", "--username", "app_user", "--region", "eu-west-1", "--profile", "r2"]
     for argv in (ours, aws):
         r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
-        if r.returncode != 0 or "X-Amz-Credential=ASIABENCHEXAMPLE0002" not in r.stdout:
+        if r.returncode != 0 or "X-Amz-Credential=FAKEBENCHTEMPKEY0002" not in r.stdout:
             sys.exit("%s did not use the cached assumed role: %s" % (argv[0], r.stderr[-400:]))
     m = hf(ours, env, runs)
     a = hf(aws, env, max(5, runs // 3))

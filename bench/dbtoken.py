@@ -41,7 +41,7 @@ try:
                 "sso_role_name = ReadOnly\nregion = eu-west-1\n\n[sso-session corp]\n"
                 "sso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = us-east-1\n")
     exp = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8))
-    creds = {"AccessKeyId": "ASIABENCHEXAMPLE0001", "SecretAccessKey": "s" * 40,
+    creds = {"AccessKeyId": "FAKEBENCHTEMPKEY0001", "SecretAccessKey": "s" * 40,
              "SessionToken": "IQoJb3JpZ2luX2Vj" + "x" * 700,
              "Expiration": exp.strftime("%Y-%m-%dT%H:%M:%SZ"), "AccountId": "123456789012"}
     key = hashlib.sha1(json.dumps({"accountId": "123456789012", "roleName": "ReadOnly",

@@ -43,7 +43,7 @@ def sso_home(home):
                 "sso_role_name = ReadOnly\nregion = eu-west-1\n\n[sso-session corp]\n"
                 "sso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = us-east-1\n")
     exp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 8 * 3600))
-    creds = {"AccessKeyId": "ASIABENCHEXAMPLE0001", "SecretAccessKey": "s" * 40,
+    creds = {"AccessKeyId": "FAKEBENCHTEMPKEY0001", "SecretAccessKey": "s" * 40,
              "SessionToken": "IQoJb3JpZ2luX2Vj" + "x" * 700, "Expiration": exp,
              "AccountId": "123456789012"}
     name = awsfix.cli_cache_name("123456789012", "ReadOnly", session_name="corp")

@@ -440,7 +440,7 @@ class Precedence(StsBase):
 # ------------------------------------------------------------------------------------------------
 
 class Local(unittest.TestCase):
-    AKID, SECRET = "ASIAPROCESSEXAMPLE01", "procSecret/K7MDENG+bPxRfiCYEXAMPLEKEY"
+    AKID, SECRET = "FAKEPROCESSKEY000001", "procSecret/K7MDENG+bPxRfiCYEXAMPLEKEY"
 
     def setUp(self):
         self.home = awsfix.TempHome()
@@ -530,7 +530,7 @@ class Local(unittest.TestCase):
 
     def container_case(self, token_env):
         exp = (datetime.datetime.utcnow().replace(microsecond=0) + datetime.timedelta(hours=1))
-        creds = {"AccessKeyId": "ASIACONTAINER0000001", "SecretAccessKey": "ctrSecret+abc/def",
+        creds = {"AccessKeyId": "FAKECONTAINERKEY0001", "SecretAccessKey": "ctrSecret+abc/def",
                  "Token": "ctr-session-token", "Expiration": exp.strftime("%Y-%m-%dT%H:%M:%SZ")}
         with credfix.FakeContainer(creds, token="pod-identity-token-%d" % os.getpid()) as ctr:
             env = self.env(AWS_CONTAINER_CREDENTIALS_FULL_URI=ctr.url + "/v1/credentials", **token_env(ctr.token))
@@ -666,7 +666,7 @@ class ImdsInner(unittest.TestCase):
 
     def test_imdsv2_token_then_credentials(self):
         exp = (datetime.datetime.utcnow().replace(microsecond=0) + datetime.timedelta(hours=6))
-        creds = {"Code": "Success", "Type": "AWS-HMAC", "AccessKeyId": "ASIAIMDSEXAMPLE00001",
+        creds = {"Code": "Success", "Type": "AWS-HMAC", "AccessKeyId": "FAKEIMDSTEMPKEY00001",
                  "SecretAccessKey": "imdsSecret/abc+def", "Token": "imds-session-token",
                  "Expiration": exp.strftime("%Y-%m-%dT%H:%M:%SZ"), "LastUpdated": "2026-01-01T00:00:00Z"}
         with credfix.FakeIMDS("web-role", creds) as m:
