@@ -262,8 +262,9 @@ void mt_print_help(FILE *f, const struct mt_cmd *cmd)
     if (!cmd) {
         fprintf(f, "usage: mytools <command> [<subcommand>] [options] [--] [args]\n"
                    "       mytools --install [-s] DIR | --list | --version | help [command]\n\n"
-                   "A credential toolbox: RDS IAM tokens from AWS IAM Identity Center (SSO)\n"
-                   "credentials, and passwords nobody has to see.\n\ncommands:\n");
+                   "A credential toolbox: IAM database tokens (RDS, Aurora DSQL, ElastiCache,\n"
+                   "MemoryDB) from any AWS credential source, and passwords nobody has to see.\n"
+                   "\ncommands:\n");
         for (i = 0; mt_commands[i]; i++)
             fprintf(f, "  %-18s %s\n", mt_commands[i]->path, mt_commands[i]->summary);
         fprintf(f, "\nglobal options:\n");
